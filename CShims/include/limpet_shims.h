@@ -1,0 +1,3 @@
+#ifndef LIMPET_SHIMS_H
+#define LIMPET_SHIMS_H
+#endif

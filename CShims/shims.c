@@ -1,0 +1,1 @@
+#include "limpet_shims.h"

@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers import downwards only:
+// CShims → LimpetIO → LimpetHTTP → LimpetRouting → LimpetConfig → LimpetProxy → limpet
+let package = Package(
+    name: "limpet",
+    platforms: [.macOS(.v14)],
+    products: [.executable(name: "limpet", targets: ["limpet"])],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // The only C in the project: liburing, epoll, splice and socket calls Swift cannot import cleanly.
+        .target(
+            name: "CShims",
+            path: "CShims",
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("uring")]
+        ),
+        .target(
+            name: "LimpetIO",
+            dependencies: ["CShims", .product(name: "DequeModule", package: "swift-collections"),
+                           .product(name: "HeapModule", package: "swift-collections")]
+        ),
+        .target(name: "LimpetHTTP", dependencies: []),
+        .target(
+            name: "LimpetRouting",
+            dependencies: ["LimpetHTTP", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "LimpetConfig",
+            dependencies: ["LimpetRouting", "Yams", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "LimpetProxy",
+            dependencies: ["LimpetIO", "LimpetHTTP", "LimpetRouting", "LimpetConfig",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(name: "LimpetWhoami", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .executableTarget(
+            name: "limpet",
+            dependencies: ["LimpetProxy", "LimpetConfig", "LimpetWhoami",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(name: "LimpetHTTPTests", dependencies: ["LimpetHTTP"]),
+        .testTarget(name: "LimpetRoutingTests", dependencies: ["LimpetRouting"]),
+        .testTarget(name: "LimpetConfigTests", dependencies: ["LimpetConfig"]),
+    ]
+)
