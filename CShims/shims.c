@@ -1,1 +1,370 @@
 #include "limpet_shims.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <liburing.h>
+
+_Static_assert(sizeof(uint64_t) == sizeof(void *), "64-bit user_data carries tags");
+
+const uint32_t LIMPET_EPOLLIN = EPOLLIN, LIMPET_EPOLLOUT = EPOLLOUT, LIMPET_EPOLLERR = EPOLLERR,
+               LIMPET_EPOLLHUP = EPOLLHUP, LIMPET_EPOLLRDHUP = EPOLLRDHUP;
+const uint32_t LIMPET_CQE_F_MORE = IORING_CQE_F_MORE;
+
+// MARK: sockets
+
+int limpet_set_nodelay(int fd) {
+    int one = 1;
+    return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0 ? 0 : -errno;
+}
+
+int limpet_listen_tcp(const struct sockaddr *addr, socklen_t len, int backlog) {
+    int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+        bind(fd, addr, len) != 0 || listen(fd, backlog) != 0) {
+        int err = errno;
+        close(fd);
+        return -err;
+    }
+    return fd;
+}
+
+int limpet_socket_tcp(int family) {
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    limpet_set_nodelay(fd);
+    return fd;
+}
+
+int limpet_accept(int fd, struct sockaddr_storage *peer, socklen_t *peer_len) {
+    *peer_len = sizeof *peer;
+    int c = accept4(fd, (struct sockaddr *)peer, peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c < 0) return -errno;
+    limpet_set_nodelay(c);
+    return c;
+}
+
+int limpet_connect(int fd, const struct sockaddr *addr, socklen_t len) {
+    return connect(fd, addr, len) == 0 ? 0 : -errno;
+}
+
+int limpet_socket_error(int fd) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+    return err;
+}
+
+ssize_t limpet_recv(int fd, void *buf, size_t len) {
+    ssize_t n = recv(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    return n < 0 ? -errno : n;
+}
+
+ssize_t limpet_send(int fd, const void *buf, size_t len) {
+    ssize_t n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    return n < 0 ? -errno : n;
+}
+
+int limpet_idle_socket_is_dead(int fd) {
+    char byte;
+    ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+    return 1;
+}
+
+int limpet_format_ip(const struct sockaddr_storage *addr, char *out, size_t cap) {
+    const void *src = addr->ss_family == AF_INET6
+        ? (const void *)&((const struct sockaddr_in6 *)addr)->sin6_addr
+        : (const void *)&((const struct sockaddr_in *)addr)->sin_addr;
+    if (!inet_ntop(addr->ss_family, src, out, (socklen_t)cap)) return 0;
+    return (int)strlen(out);
+}
+
+int limpet_sockaddr_port(const struct sockaddr_storage *addr) {
+    return addr->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)addr)->sin6_port)
+                                       : ntohs(((const struct sockaddr_in *)addr)->sin_port);
+}
+
+// MARK: pipes and splice
+
+int limpet_pipe(int fds[2], int size) {
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return -errno;
+    if (size > 0) (void)fcntl(fds[0], F_SETPIPE_SZ, size);
+    return 0;
+}
+
+ssize_t limpet_splice(int fd_in, int fd_out, size_t len) {
+    ssize_t n = splice(fd_in, NULL, fd_out, NULL, len, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+    return n < 0 ? -errno : n;
+}
+
+// MARK: epoll
+
+int limpet_epoll_create(void) {
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int limpet_epoll_add(int epfd, int fd, uint64_t data) {
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.u64 = data};
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -errno;
+}
+
+int limpet_epoll_add_level_in(int epfd, int fd, uint64_t data) {
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = data};
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : -errno;
+}
+
+int limpet_epoll_del(int epfd, int fd) {
+    return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL) == 0 ? 0 : -errno;
+}
+
+int limpet_epoll_wait(int epfd, uint64_t *datas, uint32_t *events, int max, int timeout_ms) {
+    struct epoll_event evs[256];
+    if (max > 256) max = 256;
+    int n = epoll_wait(epfd, evs, max, timeout_ms);
+    if (n < 0) return -errno;
+    for (int i = 0; i < n; i++) {
+        datas[i] = evs[i].data.u64;
+        events[i] = evs[i].events;
+    }
+    return n;
+}
+
+// MARK: eventfd, threads, signals
+
+int limpet_eventfd(void) {
+    int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int limpet_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    return write(fd, &one, sizeof one) == sizeof one ? 0 : -errno;
+}
+
+int limpet_eventfd_drain(int fd) {
+    uint64_t value;
+    return read(fd, &value, sizeof value) == sizeof value ? 0 : -errno;
+}
+
+int limpet_pin_thread(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return -pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+}
+
+int limpet_online_cpus(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+static void limpet_signal_set(sigset_t *set) {
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGUSR1);
+}
+
+void limpet_block_signals(void) {
+    sigset_t set;
+    limpet_signal_set(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+int limpet_wait_signal(void) {
+    sigset_t set;
+    limpet_signal_set(&set);
+    int sig = 0;
+    while (sigwait(&set, &sig) != 0) {}
+    return sig;
+}
+
+long limpet_raise_nofile(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return -errno;
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+    return (long)rl.rlim_cur;
+}
+
+uint64_t limpet_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+// MARK: io_uring
+
+struct limpet_ring {
+    struct io_uring ring;
+};
+
+limpet_ring *limpet_ring_create(unsigned entries, int *err) {
+    limpet_ring *r = calloc(1, sizeof *r);
+    if (!r) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    struct io_uring_params p = {0};
+    p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER;
+    int ret = io_uring_queue_init_params(entries, &r->ring, &p);
+    if (ret < 0) {
+        // Older kernels reject the optional flags; try once without them.
+        memset(&p, 0, sizeof p);
+        ret = io_uring_queue_init_params(entries, &r->ring, &p);
+    }
+    if (ret < 0) {
+        free(r);
+        *err = ret;
+        return NULL;
+    }
+    return r;
+}
+
+void limpet_ring_destroy(limpet_ring *r) {
+    if (!r) return;
+    io_uring_queue_exit(&r->ring);
+    free(r);
+}
+
+int limpet_ring_probe_ok(limpet_ring *r) {
+    struct io_uring_probe *probe = io_uring_get_probe_ring(&r->ring);
+    if (!probe) return 0;
+    int ok = io_uring_opcode_supported(probe, IORING_OP_ACCEPT) &&
+             io_uring_opcode_supported(probe, IORING_OP_RECV) &&
+             io_uring_opcode_supported(probe, IORING_OP_SEND) &&
+             io_uring_opcode_supported(probe, IORING_OP_CONNECT) &&
+             io_uring_opcode_supported(probe, IORING_OP_SPLICE) &&
+             io_uring_opcode_supported(probe, IORING_OP_POLL_ADD) &&
+             io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL) &&
+             io_uring_opcode_supported(probe, IORING_OP_READ);
+    io_uring_free_probe(probe);
+    return ok;
+}
+
+/// A free submission entry; when the queue is full, submits what is queued to make room.
+static struct io_uring_sqe *limpet_sqe(limpet_ring *r) {
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+    while (!sqe) {
+        int ret = io_uring_submit(&r->ring);
+        if (ret < 0 && ret != -EAGAIN && ret != -EBUSY && ret != -EINTR) return NULL;
+        sqe = io_uring_get_sqe(&r->ring);
+    }
+    return sqe;
+}
+
+int limpet_ring_accept_multishot(limpet_ring *r, int fd, uint64_t user_data) {
+    struct io_uring_sqe *sqe = limpet_sqe(r);
+    if (!sqe) return -EBUSY;
+    io_uring_prep_multishot_accept(sqe, fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(sqe, user_data);
+    return 0;
+}
+
+int limpet_ring_recv(limpet_ring *r, int fd, void *buf, unsigned len, uint64_t user_data) {
+    struct io_uring_sqe *sqe = limpet_sqe(r);
+    if (!sqe) return -EBUSY;
+    io_uring_prep_recv(sqe, fd, buf, len, 0);
+    io_uring_sqe_set_data64(sqe, user_data);
+    return 0;
+}
+
+int limpet_ring_send(limpet_ring *r, int fd, const void *buf, unsigned len, uint64_t user_data) {
+    struct io_uring_sqe *sqe = limpet_sqe(r);
+    if (!sqe) return -EBUSY;
+    io_uring_prep_send(sqe, fd, buf, len, MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, user_data);
+    return 0;
+}
+
+int limpet_ring_connect(limpet_ring *r, int fd, const struct sockaddr *addr, socklen_t len, uint64_t user_data) {
+    struct io_uring_sqe *sqe = limpet_sqe(r);
+    if (!sqe) return -EBUSY;
+    io_uring_prep_connect(sqe, fd, addr, len);
+    io_uring_sqe_set_data64(sqe, user_data);
+    return 0;
+}
+
+int limpet_ring_read(limpet_ring *r, int fd, void *buf, unsigned len, uint64_t user_data) {
+    struct io_uring_sqe *sqe = limpet_sqe(r);
+    if (!sqe) return -EBUSY;
+    io_uring_prep_read(sqe, fd, buf, len, 0);
+    io_uring_sqe_set_data64(sqe, user_data);
+    return 0;
+}
+
+int limpet_ring_poll_splice(limpet_ring *r, int poll_fd, int poll_out, int fd_in, int fd_out,
+                            unsigned len, uint64_t poll_user_data, uint64_t user_data) {
+    // Two entries must be queued back to back for the link to hold: make room for both first.
+    if (io_uring_sq_space_left(&r->ring) < 2) io_uring_submit(&r->ring);
+    struct io_uring_sqe *poll = limpet_sqe(r);
+    if (!poll) return -EBUSY;
+    io_uring_prep_poll_add(poll, poll_fd, poll_out ? POLLOUT : POLLIN);
+    io_uring_sqe_set_data64(poll, poll_user_data);
+    poll->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
+    struct io_uring_sqe *sp = limpet_sqe(r);
+    if (!sp) return -EBUSY;
+    io_uring_prep_splice(sp, fd_in, -1, fd_out, -1, len, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+    io_uring_sqe_set_data64(sp, user_data);
+    return 0;
+}
+
+int limpet_ring_cancel_fd(limpet_ring *r, int fd, uint64_t user_data) {
+    struct io_uring_sqe *sqe = limpet_sqe(r);
+    if (!sqe) return -EBUSY;
+    io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
+    io_uring_sqe_set_data64(sqe, user_data);
+    int ret = io_uring_submit(&r->ring);
+    return ret < 0 ? ret : 0;
+}
+
+int limpet_ring_submit_wait(limpet_ring *r, int64_t timeout_ns) {
+    struct io_uring_cqe *cqe = NULL;
+    int ret;
+    if (timeout_ns < 0) {
+        ret = io_uring_submit_and_wait(&r->ring, 1);
+    } else if (timeout_ns == 0) {
+        ret = io_uring_submit(&r->ring);
+    } else {
+        struct __kernel_timespec ts = {.tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000};
+        ret = io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);
+    }
+    if (ret == -ETIME || ret == -EINTR) return 0;
+    return ret;
+}
+
+int limpet_ring_reap(limpet_ring *r, uint64_t *user_data, int32_t *res, uint32_t *flags, int max) {
+    struct io_uring_cqe *cqe;
+    unsigned head, count = 0;
+    io_uring_for_each_cqe(&r->ring, head, cqe) {
+        if ((int)count == max) break;
+        user_data[count] = cqe->user_data;
+        res[count] = cqe->res;
+        flags[count] = cqe->flags;
+        count++;
+    }
+    io_uring_cq_advance(&r->ring, count);
+    return (int)count;
+}

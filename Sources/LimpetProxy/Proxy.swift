@@ -1,4 +1,218 @@
-/// Stub: the proxy engine entry point.
+import CShims
+import Foundation
+import Glibc
+import LimpetConfig
+import LimpetIO
+import LimpetRouting
+import Logging
+import Synchronization
+
+/// The proxy process: loads the configuration, binds one SO_REUSEPORT listener per entry point per worker,
+/// starts one pinned event-loop thread per worker, then turns signals into reloads and a graceful stop.
 public enum Proxy {
-    public static func run(configPath: String) throws -> Never { fatalError("not implemented") }
+    public static func run(configPath: String) throws -> Never {
+        limpet_block_signals()  // before any thread starts, so only `limpet_wait_signal` sees them
+        let staticConfig: StaticConfig
+        let snapshot: Snapshot
+        do {
+            staticConfig = try ConfigLoader.loadStatic(path: configPath)
+            snapshot = try ConfigLoader.loadSnapshot(for: staticConfig, generation: 1)
+        } catch {
+            for diagnostic in error.diagnostics { FileHandle.standardError.write(Data("\(diagnostic)\n".utf8)) }
+            exit(1)
+        }
+        let level = staticConfig.log.level
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "limpet")
+        for warning in staticConfig.warnings { logger.warning("\(warning)") }
+
+        let workerCount = staticConfig.engine.workers > 0 ? staticConfig.engine.workers : Int(limpet_online_cpus())
+        let fileLimit = limpet_raise_nofile()
+        let settings = EngineSettings(staticConfig, workers: workerCount, fileLimit: Int(fileLimit))
+        let entryPoints = staticConfig.entryPoints.map(EntryPointSettings.init)
+        let store = SnapshotStore(snapshot)
+
+        // Bind everything up front so a busy port fails the start with a clear message.
+        var listeners: [[Int32]] = []
+        for _ in 0..<workerCount {
+            var fds: [Int32] = []
+            for entryPoint in staticConfig.entryPoints {
+                do {
+                    fds.append(try listen(entryPoint))
+                } catch {
+                    logger.critical("entry point \(entryPoint.name): cannot listen on \(entryPoint.address): \(error)")
+                    exit(1)
+                }
+            }
+            listeners.append(fds)
+        }
+
+        let hostName = ProcessInfo.processInfo.hostName
+        let cpus = Int(limpet_online_cpus())
+        let loops = Mutex<[LoopReference?]>(Array(repeating: nil, count: workerCount))
+        let running = Atomic<Int>(workerCount)
+        let started = DispatchSemaphore(value: 0)
+        for index in 0..<workerCount {
+            let fds = listeners[index]
+            let thread = Thread {
+                _ = limpet_pin_thread(Int32(index % cpus))
+                let poller = makePoller(staticConfig.engine, logger: logger, announce: index == 0)
+                do {
+                    let loop = try EventLoop(index: index, poller: poller)
+                    let worker = Worker(loop: loop, settings: settings, entryPoints: entryPoints, listenFDs: fds,
+                                        store: store, hostName: hostName, logger: logger)
+                    worker.onDrained = { running.subtract(1, ordering: .sequentiallyConsistent) }
+                    loops.withLock { $0[index] = LoopReference(loop: loop) }
+                    started.signal()
+                    try loop.run()
+                    withExtendedLifetime(worker) {}
+                } catch {
+                    logger.critical("worker \(index): \(error)")
+                    exit(1)
+                }
+            }
+            thread.name = "limpet-\(index)"
+            thread.start()
+        }
+        for _ in 0..<workerCount { started.wait() }
+        let addresses = staticConfig.entryPoints.map { "\($0.name)=\($0.address)" }.joined(separator: " ")
+        logger.info("limpet \(limpetVersion) serving \(addresses) with \(workerCount) worker(s)")
+
+        while true {
+            let signal = limpet_wait_signal()
+            switch signal {
+            case SIGHUP:
+                reload(staticConfig, store: store, logger: logger)
+            case SIGUSR1:
+                logger.info("SIGUSR1: logs go to standard error; nothing to reopen")
+            default:
+                let grace = staticConfig.entryPoints.map { seconds($0.graceTimeout) }.max() ?? 10
+                logger.info("shutting down: draining connections for up to \(grace)s")
+                let all = loops.withLock { $0.compactMap { $0 } }
+                for reference in all { reference.loop.execute { reference.loop.drainHook?() } }
+                let deadline = Date().addingTimeInterval(grace)
+                while running.load(ordering: .sequentiallyConsistent) > 0 && Date() < deadline {
+                    usleep(20_000)
+                }
+                exit(0)
+            }
+        }
+    }
+
+    /// Re-reads every dynamic file; a configuration that fails validation is logged and the old one keeps serving.
+    static func reload(_ staticConfig: StaticConfig, store: SnapshotStore, logger: Logger) {
+        do {
+            let next = try ConfigLoader.loadSnapshot(for: staticConfig, generation: store.generation + 1)
+            store.publish(next)
+            logger.info("configuration reloaded (generation \(next.generation))")
+        } catch {
+            for diagnostic in error.diagnostics { logger.error("\(diagnostic)") }
+            logger.error("configuration rejected; the previous one keeps serving")
+        }
+    }
+
+    static func makePoller(_ engine: EngineConfig, logger: Logger, announce: Bool) -> Poller {
+        if engine.io != .epoll {
+            do {
+                let poller = try URingPoller(entries: engine.ringEntries)
+                if announce { logger.info("I/O: io_uring (\(engine.ringEntries) entries)") }
+                return poller
+            } catch {
+                if engine.io == .ioUring {
+                    logger.critical("engine.io is io_uring but it cannot be set up: \(error)")
+                    exit(1)
+                }
+                if announce { logger.notice("I/O: epoll (io_uring unavailable: \(error))") }
+            }
+        } else if announce {
+            logger.info("I/O: epoll")
+        }
+        do {
+            return try EpollPoller()
+        } catch {
+            logger.critical("epoll: \(error)")
+            exit(1)
+        }
+    }
+
+    static func listen(_ entryPoint: EntryPointConfig) throws(IOError) -> Int32 {
+        let address = try resolveListenAddress(entryPoint)
+        let fd = withUnsafeBytes(of: address.storage) { raw in
+            limpet_listen_tcp(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), address.length, 4096)
+        }
+        guard fd >= 0 else { throw IOError("bind", errno: -fd) }
+        return fd
+    }
+
+    static func resolveListenAddress(_ entryPoint: EntryPointConfig) throws(IOError) -> SocketAddress {
+        var storage = sockaddr_storage()
+        let host = entryPoint.host ?? "::"
+        var length: socklen_t
+        if host.contains(":") {
+            var sin6 = sockaddr_in6()
+            sin6.sin6_family = sa_family_t(AF_INET6)
+            sin6.sin6_port = entryPoint.port.bigEndian
+            guard inet_pton(AF_INET6, host, &sin6.sin6_addr) == 1 else { throw IOError("inet_pton(\(host))", errno: EINVAL) }
+            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: withUnsafeBytes(of: sin6) { $0 }) }
+            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        } else {
+            var sin = sockaddr_in()
+            sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_port = entryPoint.port.bigEndian
+            let text = host == "localhost" ? "127.0.0.1" : host
+            guard inet_pton(AF_INET, text, &sin.sin_addr) == 1 else { throw IOError("inet_pton(\(host))", errno: EINVAL) }
+            withUnsafeMutableBytes(of: &storage) { raw in
+                withUnsafeBytes(of: sin) { raw.copyMemory(from: $0) }
+            }
+            length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        }
+        return SocketAddress(storage: storage, length: length)
+    }
+}
+
+public let limpetVersion = "0.1.0"
+
+extension EngineSettings {
+    init(_ config: StaticConfig, workers: Int, fileLimit: Int) {
+        let engine = config.engine
+        let transport = config.transport
+        // Each connection may hold a client socket, an upstream socket and two pipes.
+        let perWorkerByFiles = max(64, (fileLimit - 64) / max(workers, 1) / 6)
+        let configured = engine.maxConnections > 0 ? max(1, engine.maxConnections / max(workers, 1)) : Int.max
+        self.init(
+            bufferSize: engine.bufferSize,
+            spliceThreshold: engine.spliceThreshold,
+            pipeSize: 1 << 20,
+            maxIdlePerHost: transport.maxIdleConnsPerHost,
+            dialTimeout: nanos(transport.dialTimeout),
+            responseHeaderTimeout: nanos(transport.responseHeaderTimeout),
+            idleConnTimeout: nanos(transport.idleConnTimeout),
+            maxConnectionsPerWorker: min(configured, perWorkerByFiles)
+        )
+    }
+}
+
+extension EntryPointSettings {
+    init(_ config: EntryPointConfig) {
+        self.init(name: config.name, readTimeout: nanos(config.readTimeout),
+                  idleTimeout: nanos(config.idleTimeout), trusted: config.trustedIPs,
+                  insecureForwarded: config.insecureForwarded, port: config.port)
+    }
+}
+
+/// Nanoseconds of a configured duration; 0 keeps meaning "no limit", as in Traefik.
+func nanos(_ duration: Duration) -> UInt64 {
+    let (s, attoseconds) = duration.components
+    return s < 0 ? 0 : UInt64(s) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+}
+
+func seconds(_ duration: Duration) -> Double { Double(nanos(duration)) / 1e9 }
+
+/// Hands a loop to the signal thread, which only ever calls its thread-safe `execute`.
+struct LoopReference: @unchecked Sendable {
+    let loop: EventLoop
 }

@@ -1,0 +1,163 @@
+import Logging
+import LimpetRouting
+
+/// The static configuration (`limpet.yaml`, SPEC §3), with every default applied.
+public struct StaticConfig: Sendable {
+    /// The file it was read from.
+    public var path: String
+    /// In file order; includes the `traefik` entry point Traefik creates when the API, ping or metrics need it.
+    public var entryPoints: [EntryPointConfig] = []
+    public var fileProvider: FileProviderConfig?
+    public var docker: DockerProviderConfig?
+    public var swarm: SwarmProviderConfig?
+    public var providersThrottleDuration: Duration = .seconds(2)
+    public var transport = ServersTransportConfig()
+    public var engine = EngineConfig()
+    public var log = LogConfig()
+    public var accessLog: AccessLogConfig?
+    public var api: APIConfig?
+    public var ping: PingConfig?
+    public var metrics: MetricsConfig?
+    /// Warnings (known Traefik keys Limpet ignores, …); errors make loading fail instead.
+    public var warnings: [Diagnostic] = []
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    public func entryPoint(named name: String) -> EntryPointConfig? {
+        entryPoints.first { $0.name == name }
+    }
+}
+
+public struct EntryPointConfig: Sendable {
+    public var name: String
+    /// As written: `:8000`, `127.0.0.1:8000`, `[::1]:8000`.
+    public var address: String
+    /// nil: all interfaces.
+    public var host: String?
+    public var port: UInt16
+    public var readTimeout: Duration = .seconds(60)
+    public var writeTimeout: Duration = .zero
+    public var idleTimeout: Duration = .seconds(180)
+    public var requestAcceptGraceTimeout: Duration = .zero
+    public var graceTimeout: Duration = .seconds(10)
+    /// `forwardedHeaders.trustedIPs`.
+    public var trustedIPs: [IPRange] = []
+    /// `forwardedHeaders.insecure`: trust X-Forwarded-* from every peer.
+    public var insecureForwarded = false
+    public var location: SourceLocation?
+
+    public init(name: String, address: String, host: String?, port: UInt16) {
+        self.name = name
+        self.address = address
+        self.host = host
+        self.port = port
+    }
+}
+
+public struct FileProviderConfig: Sendable {
+    /// Absolute or relative to the working directory (resolved against the static file's directory).
+    public var filename: String?
+    /// Every `*.yml` / `*.yaml` below it is loaded (subdirectories included), merged.
+    public var directory: String?
+    public var watch = true
+    public var location: SourceLocation?
+
+    public init(filename: String? = nil, directory: String? = nil, watch: Bool = true) {
+        self.filename = filename
+        self.directory = directory
+        self.watch = watch
+    }
+}
+
+public struct DockerProviderConfig: Sendable {
+    public var endpoint = "unix:///var/run/docker.sock"
+    public var exposedByDefault = true
+    public var defaultRule = "Host(`{{ normalize .Name }}`)"
+    public var network = ""
+    public var watch = true
+    public var useBindPortIP = false
+    public var allowEmptyServices = false
+    public init() {}
+}
+
+public struct SwarmProviderConfig: Sendable {
+    public var endpoint = "unix:///var/run/docker.sock"
+    public var exposedByDefault = true
+    public var defaultRule = "Host(`{{ normalize .Name }}`)"
+    public var network = ""
+    public var refreshSeconds: Duration = .seconds(15)
+    public var allowEmptyServices = false
+    public init() {}
+}
+
+/// `serversTransport`: how Limpet talks to backends.
+public struct ServersTransportConfig: Sendable {
+    public var maxIdleConnsPerHost = 200
+    public var dialTimeout: Duration = .seconds(30)
+    public var responseHeaderTimeout: Duration = .zero
+    public var idleConnTimeout: Duration = .seconds(90)
+    public init() {}
+}
+
+/// `engine`: Limpet's own tuning (SPEC §3, §7).
+public struct EngineConfig: Sendable {
+    public enum IO: String, Sendable, CaseIterable {
+        case auto
+        case ioUring = "io_uring"
+        case epoll
+    }
+    /// 0: one per online core.
+    public var workers = 0
+    public var io = IO.auto
+    public var spliceThreshold = 64 * 1024
+    public var bufferSize = 16 * 1024
+    /// 0: limited by RLIMIT_NOFILE.
+    public var maxConnections = 0
+    public var ringEntries = 4096
+    public init() {}
+}
+
+public struct LogConfig: Sendable {
+    public var level: Logger.Level = .info
+    /// Empty: standard error.
+    public var filePath = ""
+    /// `common` or `json`.
+    public var format = "common"
+    public init() {}
+}
+
+public struct AccessLogConfig: Sendable {
+    public enum Format: String, Sendable {
+        case common, json
+    }
+    /// Empty: standard output.
+    public var filePath = ""
+    public var format = Format.common
+    public init() {}
+}
+
+public struct APIConfig: Sendable {
+    public var dashboard = true
+    /// Serve `/api` and `/dashboard/` on the `traefik` entry point.
+    public var insecure = false
+    public init() {}
+}
+
+public struct PingConfig: Sendable {
+    public var entryPoint = "traefik"
+    /// Answered while shutting down.
+    public var terminatingStatusCode = 503
+    public init() {}
+}
+
+public struct MetricsConfig: Sendable {
+    /// Prometheus metrics are served on this entry point; nil: `metrics` without `prometheus`.
+    public var prometheusEntryPoint: String?
+    public var buckets: [Double] = [0.1, 0.3, 1.2, 5.0]
+    public var addEntryPointsLabels = true
+    public var addRoutersLabels = false
+    public var addServicesLabels = true
+    public init() {}
+}

@@ -1,0 +1,62 @@
+import CShims
+import Glibc
+
+/// Fixed-size byte buffers owned by one loop and reused without touching the allocator on the hot path.
+public final class BufferPool {
+    public let size: Int
+    private var free: [UnsafeMutableRawPointer] = []
+    private let keep: Int
+
+    public init(size: Int, keep: Int = 4096) {
+        self.size = size
+        self.keep = keep
+    }
+
+    deinit { for b in free { b.deallocate() } }
+
+    public func take() -> UnsafeMutableRawPointer {
+        free.popLast() ?? UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+    }
+
+    public func give(_ buffer: UnsafeMutableRawPointer) {
+        if free.count < keep { free.append(buffer) } else { buffer.deallocate() }
+    }
+}
+
+/// A kernel pipe used as the middle of a socket → pipe → socket splice.
+public struct Pipe: Sendable {
+    public let readEnd: Int32
+    public let writeEnd: Int32
+}
+
+/// Empty pipes kept for reuse by one loop (creating a pipe costs two fds and a syscall).
+public final class PipePool {
+    public let pipeSize: Int
+    private var free: [Pipe] = []
+    private let keep: Int
+
+    public init(pipeSize: Int, keep: Int = 256) {
+        self.pipeSize = pipeSize
+        self.keep = keep
+    }
+
+    deinit { for p in free { close(p.readEnd); close(p.writeEnd) } }
+
+    public func take() throws(IOError) -> Pipe {
+        if let p = free.popLast() { return p }
+        var fds: [Int32] = [0, 0]
+        let r = limpet_pipe(&fds, Int32(pipeSize))
+        guard r == 0 else { throw IOError("pipe2", errno: -r) }
+        return Pipe(readEnd: fds[0], writeEnd: fds[1])
+    }
+
+    /// Returns a pipe; one that may still hold bytes is closed instead of reused.
+    public func give(_ pipe: Pipe, empty: Bool) {
+        if empty && free.count < keep {
+            free.append(pipe)
+        } else {
+            close(pipe.readEnd)
+            close(pipe.writeEnd)
+        }
+    }
+}

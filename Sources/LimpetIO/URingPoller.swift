@@ -1,0 +1,78 @@
+import CShims
+import Glibc
+
+/// The completion-based poller over io_uring: accept is multishot, splices are linked behind a poll of their
+/// socket so an idle connection costs no kernel worker thread.
+public final class URingPoller: Poller {
+    public var name: String { "io_uring" }
+
+    private let ring: OpaquePointer
+    private var wakeFD: Int32 = -1
+    private let wakeBuffer = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
+    private let batch = 256
+    private var tokens: [UInt64]
+    private var results: [Int32]
+    private var flags: [UInt32]
+
+    /// Sets up a ring of `entries`; throws when io_uring is unavailable (old kernel, seccomp, sysctl).
+    public init(entries: Int) throws(IOError) {
+        var err: Int32 = 0
+        guard let ring = limpet_ring_create(UInt32(entries), &err) else {
+            throw IOError("io_uring_setup", errno: -err)
+        }
+        guard limpet_ring_probe_ok(ring) != 0 else {
+            limpet_ring_destroy(ring)
+            throw IOError("io_uring_register(PROBE)", errno: EOPNOTSUPP)
+        }
+        self.ring = ring
+        tokens = [UInt64](repeating: 0, count: batch)
+        results = [Int32](repeating: 0, count: batch)
+        flags = [UInt32](repeating: 0, count: batch)
+    }
+
+    deinit {
+        limpet_ring_destroy(ring)
+        wakeBuffer.deallocate()
+    }
+
+    public func accept(fd: Int32, token: UInt64) { _ = limpet_ring_accept_multishot(ring, fd, token) }
+    public func recv(fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, token: UInt64) {
+        _ = limpet_ring_recv(ring, fd, buffer, UInt32(clamping: count), token)
+    }
+    public func send(fd: Int32, from buffer: UnsafeRawPointer, count: Int, token: UInt64) {
+        _ = limpet_ring_send(ring, fd, buffer, UInt32(clamping: count), token)
+    }
+    public func connect(fd: Int32, address: UnsafeRawPointer, length: UInt32, token: UInt64) {
+        _ = limpet_ring_connect(ring, fd, address.assumingMemoryBound(to: sockaddr.self), length, token)
+    }
+    public func splice(from source: Int32, to destination: Int32, count: Int, socket: Int32, intoSocket: Bool,
+                       token: UInt64) {
+        _ = limpet_ring_poll_splice(ring, socket, intoSocket ? 1 : 0, source, destination, UInt32(clamping: count),
+                                    Token.ignored, token)
+    }
+    /// Submitted at once, while `fd` is still open, so it cannot reach a later socket that reuses the number.
+    public func cancel(fd: Int32) { _ = limpet_ring_cancel_fd(ring, fd, Token.ignored) }
+    public func forget(fd: Int32) {}
+
+    public func watchWakeup(fd: Int32) {
+        wakeFD = fd
+        _ = limpet_ring_read(ring, fd, wakeBuffer, 8, EventLoop.wakeToken)
+    }
+
+    public func poll(timeoutNanos: Int64, _ deliver: (Completion) -> Void) throws(IOError) {
+        let r = limpet_ring_submit_wait(ring, timeoutNanos)
+        if r < 0 && r != -EAGAIN && r != -EBUSY { throw IOError("io_uring_enter", errno: -r) }
+        while true {
+            let n = Int(limpet_ring_reap(ring, &tokens, &results, &flags, Int32(batch)))
+            for k in 0..<n {
+                let token = tokens[k]
+                if token == Token.ignored { continue }
+                if token == EventLoop.wakeToken {
+                    _ = limpet_ring_read(ring, wakeFD, wakeBuffer, 8, EventLoop.wakeToken)
+                }
+                deliver(Completion(token: token, result: results[k], more: flags[k] & LIMPET_CQE_F_MORE != 0))
+            }
+            if n < batch { return }
+        }
+    }
+}

@@ -1,0 +1,409 @@
+import CShims
+import Glibc
+import LimpetHTTP
+import LimpetIO
+import LimpetRouting
+
+/// The request side: reading and routing the head, choosing a server, dialling, streaming the body upstream.
+extension ClientConnection {
+    /// Reads more of a request head into `inBuffer`, first moving a partial head to the front.
+    func readMore() {
+        if inStart == inEnd {
+            inStart = 0
+            inEnd = 0
+        } else if inStart > 0 {
+            (inBuffer).copyMemory(from: inBuffer + inStart, byteCount: inEnd - inStart)
+            inEnd -= inStart
+            inStart = 0
+        }
+        clientRecv(into: inBuffer + inEnd, count: settings.bufferSize - inEnd)
+    }
+
+    func headBytesArrived(_ result: Int32) {
+        guard result > 0 else {
+            abort()  // the client closed (or failed) between requests: nothing to answer
+            return
+        }
+        if inStart == inEnd || timerReason == .idle {
+            setTimeout(worker.entryPoints[entryPoint].readTimeout, .readHead)
+        }
+        inEnd += Int(result)
+        parseHead()
+    }
+
+    func parseHead() {
+        let source = UnsafeRawBufferPointer(start: inBuffer + inStart, count: inEnd - inStart)
+        switch RequestScanner.scan(source, headers: worker.headers, maxHeadLength: settings.bufferSize) {
+        case .incomplete:
+            if inEnd == settings.bufferSize && inStart == 0 {
+                respondLocally(status: 431, body: "431 Request Header Fields Too Large", close: true)
+            } else {
+                readMore()
+            }
+        case .failure(let status, let reason):
+            worker.logger.debug("rejected request from \(String(decoding: clientIP, as: UTF8.self)): \(reason)")
+            respondLocally(status: status, body: statusBody(status), close: true)
+        case .complete(let head):
+            startExchange(head, source: source)
+        }
+    }
+
+    private func statusBody(_ status: Int) -> StaticString {
+        switch status {
+        case 400: "400 Bad Request"
+        case 408: "408 Request Timeout"
+        case 414: "414 URI Too Long"
+        case 431: "431 Request Header Fields Too Large"
+        case 501: "501 Not Implemented"
+        case 505: "505 HTTP Version Not Supported"
+        default: "Bad Request"
+        }
+    }
+
+    private func startExchange(_ head: RequestHead, source: UnsafeRawBufferPointer) {
+        clearDeadline()
+        requestMethod = head.method
+        requestKeepAlive = head.keepAlive && head.version == .http11
+        requestUpgrade = head.upgrade
+        requestIdempotent = head.method.isIdempotent
+        let framing = head.bodyFraming
+        requestHasBody = framing != .none
+        requestBody = BodyTracker(framing)
+
+        func bytes(_ span: Span?) -> UnsafeRawBufferPointer {
+            guard let span, !span.isEmpty else { return UnsafeRawBufferPointer(start: source.baseAddress, count: 0) }
+            return UnsafeRawBufferPointer(rebasing: source[Int(span.start)..<Int(span.end)])
+        }
+        let view = RequestView(method: bytes(head.methodSpan), host: bytes(head.effectiveHost),
+                               path: bytes(head.path), query: bytes(head.query))
+        guard let table = worker.routeTable(entryPoint: entryPoint), let router = table.match(view) else {
+            inStart += head.headLength
+            requestPhase = .done
+            respondLocally(status: 404, body: "404 page not found", close: requestHasBody)
+            return
+        }
+        setCookie = []
+        guard let chosen = chooseServer(service: router.serviceIndex, source: source) else {
+            inStart += head.headLength
+            requestPhase = .done
+            respondLocally(status: 503, body: "no available server", close: requestHasBody)
+            return
+        }
+        server = chosen
+
+        // Rewrite the head for the upstream now, while the scanner's offsets are valid.
+        let buffer = headBuffer ?? worker.buffers.take()
+        headBuffer = buffer
+        var writer = ByteWriter(buffer, capacity: settings.bufferSize)
+        let passHost = passHostHeader
+        clientIP.withUnsafeBytes { ip in
+            worker.hostName.withUnsafeBytes { serverName in
+                chosen.definition.hostHeader.withUnsafeBytes { hostHeader in
+                    let info = ForwardingInfo(clientIP: ip, trustForwarded: trustForwarded, proto: "http",
+                                              serverName: serverName, hostOverride: passHost ? nil : hostHeader,
+                                              defaultPort: "80")
+                    HeadWriter.writeRequest(head, headers: worker.headers, source: source, info: info, into: &writer)
+                }
+            }
+        }
+        inStart += head.headLength
+        requestTaken = inStart
+        guard !writer.overflowed else {
+            requestPhase = .done
+            respondLocally(status: 431, body: "431 Request Header Fields Too Large", close: true)
+            return
+        }
+        headLength = writer.count
+        headSent = 0
+        if let idle = worker.takeIdle(chosen) {
+            attach(idle)
+            sendHead()
+        } else {
+            dial()
+        }
+    }
+
+    /// Picks the server for a service, honouring and (when it had to choose) setting sticky cookies.
+    private func chooseServer(service index: Int, source: UnsafeRawBufferPointer) -> ServerRuntime? {
+        let runtime = worker.services[index]
+        switch runtime.service.kind {
+        case .loadBalancer(let balancer):
+            guard let chosen = pick(sticky: balancer.sticky, count: balancer.servers.count, runtime: runtime,
+                                    source: source) else { return nil }
+            passHostHeader = balancer.passHostHeader
+            return runtime.servers[chosen]
+        case .weighted(let weighted):
+            guard let child = pick(sticky: weighted.sticky, count: weighted.children.count, runtime: runtime,
+                                   source: source) else { return nil }
+            return chooseServer(service: weighted.children[child].serviceIndex, source: source)
+        }
+    }
+
+    /// Sticky hit, or the balancer's choice plus a Set-Cookie line.
+    private func pick(sticky: StickyCookie?, count: Int, runtime: ServiceRuntime,
+                      source: UnsafeRawBufferPointer) -> Int? {
+        if let sticky {
+            let headers = worker.headers
+            scan: for i in 0..<headers.count where headers[i].kind == .cookie {
+                let value = UnsafeRawBufferPointer(
+                    rebasing: source[Int(headers[i].value.start)..<Int(headers[i].value.end)])
+                switch sticky.find(inCookieHeader: value) {
+                case .absent:
+                    continue
+                case .unknown:
+                    break scan
+                case .server(let chosen, let canonical):
+                    guard chosen < count else { break scan }
+                    if !canonical { addSetCookie(sticky.setCookieLine(server: chosen)) }
+                    return chosen
+                }
+            }
+        }
+        guard let chosen = runtime.roundRobin.next(isEligible: { _ in true }) else { return nil }
+        if let sticky { addSetCookie(sticky.setCookieLine(server: chosen)) }
+        return chosen
+    }
+
+    private func addSetCookie(_ line: [UInt8]) {
+        if setCookie.isEmpty { setCookie = line } else { setCookie += line }
+    }
+
+    // MARK: upstream connection
+
+    func attach(_ connection: UpstreamConnection) {
+        connection.owner = self
+        upstream = connection
+    }
+
+    func dial() {
+        guard let server else { return }
+        let fd = limpet_socket_tcp(server.address.family)
+        guard fd >= 0 else {
+            worker.logger.error("dial \(server.url): \(IOError("socket", errno: -fd))")
+            failUpstream(status: 502, body: "Bad Gateway")
+            return
+        }
+        let connection = UpstreamConnection(fd: fd, server: server, loop: loop)
+        let address = server.address
+        connection.dialing = address
+        attach(connection)
+        requestPhase = .connecting
+        setTimeout(settings.dialTimeout, .dial)
+        upstreamSubmit { upstream, poller in
+            poller.connect(fd: upstream.fd, address: address.pointer, length: address.length,
+                           token: upstream.token(Op.upstreamConnect))
+        }
+    }
+
+    func connected(_ result: Int32) {
+        clearDeadline()
+        upstream?.dialing = nil
+        guard result >= 0 else {
+            worker.logger.warning("dial \(server?.url ?? "?"): \(IOError("connect", errno: -result))")
+            failUpstream(status: 502, body: "Bad Gateway")
+            return
+        }
+        sendHead()
+    }
+
+    func sendHead() {
+        requestPhase = .sendingHead
+        guard let buffer = headBuffer else { return }
+        upstreamSubmit { upstream, poller in
+            poller.send(fd: upstream.fd, from: buffer + headSent, count: headLength - headSent,
+                        token: upstream.token(Op.upstreamSend))
+        }
+    }
+
+    func requestSent(_ result: Int32) {
+        guard result >= 0 else {
+            requestWriteFailed(result)
+            return
+        }
+        if requestPhase == .sendingHead {
+            headSent += Int(result)
+            if headSent < headLength {
+                sendHead()
+                return
+            }
+            requestPhase = .body
+            startResponse()
+        } else {
+            inStart += Int(result)
+        }
+        driveRequest()
+    }
+
+    func requestWriteFailed(_ result: Int32) {
+        if canRetry {
+            retry()
+        } else if responsePhase == .idle || responsePhase == .readingHead {
+            worker.logger.warning("send to \(server?.url ?? "?"): \(IOError("send", errno: -result))")
+            failUpstream(status: 502, body: "Bad Gateway")
+        } else {
+            abort()
+        }
+    }
+
+    /// A pooled connection the server closed under us, before any response byte, for a request that can be
+    /// repeated: try once more on a fresh connection (SPEC §6).
+    var canRetry: Bool {
+        guard let upstream else { return false }
+        return !retried && upstream.reused && !responseStarted && requestIdempotent && !requestHasBody
+            && upstream.pending == 0
+    }
+
+    func retry() {
+        retried = true
+        if let old = upstream {
+            old.owner = nil
+            old.close(loop: loop)
+            upstream = nil
+        }
+        headSent = 0
+        responsePhase = .idle
+        responseStart = 0
+        responseEnd = 0
+        clearDeadline()
+        dial()
+    }
+
+    /// The upstream failed before Limpet wrote any of the response: answer with `status` once the upstream socket
+    /// has nothing left in flight, then close the client connection.
+    func failUpstream(status: Int, body: StaticString) {
+        clearDeadline()
+        guard let upstream else {
+            respondLocally(status: status, body: body, close: true)
+            return
+        }
+        pendingFailure = (status, body)
+        if upstream.pending > 0 {
+            loop.poller.cancel(fd: upstream.fd)
+        } else {
+            finishFailure()
+        }
+    }
+
+    func finishFailure() {
+        guard let (status, body) = pendingFailure, let upstream, upstream.pending == 0 else { return }
+        pendingFailure = nil
+        upstream.owner = nil
+        upstream.close(loop: loop)
+        self.upstream = nil
+        requestPhase = .done
+        respondLocally(status: status, body: body, close: true)
+    }
+
+    // MARK: request body
+
+    /// Moves the request body on: pipe first, then bytes already read, then more from the client.
+    func driveRequest() {
+        guard requestPhase == .body, let upstream else { return }
+        while true {
+            if requestPipeBytes > 0, let pipe = requestPipe {
+                let count = requestPipeBytes
+                upstreamSubmit { upstream, poller in
+                    poller.splice(from: pipe.readEnd, to: upstream.fd, count: count, socket: upstream.fd,
+                                  intoSocket: true, token: upstream.token(Op.upstreamSpliceOut))
+                }
+                return
+            }
+            if requestTaken > inStart {
+                let start = inBuffer + inStart
+                let count = requestTaken - inStart
+                upstreamSubmit { upstream, poller in
+                    poller.send(fd: upstream.fd, from: start, count: count, token: upstream.token(Op.upstreamSend))
+                }
+                return
+            }
+            if requestBody.isComplete {
+                requestPhase = .done
+                exchangeMayBeDone()
+                return
+            }
+            if inStart < inEnd {
+                guard let n = requestBody.take(UnsafeRawBufferPointer(start: inBuffer + inStart, count: inEnd - inStart))
+                else {
+                    worker.logger.debug("bad chunked request body from \(String(decoding: clientIP, as: UTF8.self))")
+                    if responsePhase == .readingHead || responsePhase == .idle {
+                        failUpstream(status: 400, body: "400 Bad Request")
+                    } else {
+                        abort()
+                    }
+                    return
+                }
+                requestTaken = inStart + n
+                continue
+            }
+            inStart = 0
+            inEnd = 0
+            requestTaken = 0
+            let opaque = requestBody.opaqueRemaining
+            if opaque >= Int64(settings.spliceThreshold) {
+                guard let pipe = takeRequestPipe() else { return }
+                clientSplice(from: fd, to: pipe.writeEnd, count: Int(min(opaque, Int64(settings.pipeSize))),
+                             intoSocket: false)
+            } else {
+                clientRecv(into: inBuffer, count: settings.bufferSize)
+            }
+            _ = upstream
+            return
+        }
+    }
+
+    private func takeRequestPipe() -> Pipe? {
+        if let requestPipe { return requestPipe }
+        do {
+            requestPipe = try worker.pipes.take()
+            return requestPipe
+        } catch {
+            worker.logger.error("\(error)")
+            abort()
+            return nil
+        }
+    }
+
+    func requestBodyRead(_ result: Int32) {
+        if result > 0 {
+            inEnd += Int(result)
+            driveRequest()
+        } else {
+            requestSourceEnded(result)
+        }
+    }
+
+    func requestBodySpliced(_ result: Int32) {
+        if result > 0 {
+            requestPipeBytes += Int(result)
+            requestBody.skip(Int(result))
+            driveRequest()
+        } else if result == -EAGAIN {
+            driveRequest()
+        } else {
+            requestSourceEnded(result)
+        }
+    }
+
+    func requestSplicedOut(_ result: Int32) {
+        if result > 0 {
+            requestPipeBytes -= Int(result)
+            driveRequest()
+        } else if result == -EAGAIN {
+            driveRequest()
+        } else {
+            requestWriteFailed(result)
+        }
+    }
+
+    /// The client closed its sending side (or failed) while its body was streaming.
+    private func requestSourceEnded(_ result: Int32) {
+        if result == 0, requestBody.endsAtClose, let upstream {
+            shutdown(upstream.fd, Int32(SHUT_WR))  // pass the half-close on through the tunnel
+            requestBody = BodyTracker(.none)
+            requestPhase = .done
+            exchangeMayBeDone()
+        } else {
+            abort()
+        }
+    }
+}

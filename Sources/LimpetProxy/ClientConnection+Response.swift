@@ -1,0 +1,293 @@
+import CShims
+import Glibc
+import LimpetHTTP
+import LimpetIO
+
+/// The response side: reading the upstream head, rewriting it for the client, streaming the body back,
+/// tunnels after 101, local error responses, and the end of an exchange.
+extension ClientConnection {
+    func startResponse() {
+        responsePhase = .readingHead
+        if responseBuffer == nil { responseBuffer = worker.buffers.take() }
+        responseStart = 0
+        responseEnd = 0
+        setTimeout(settings.responseHeaderTimeout, .responseHeader)
+        readResponse()
+    }
+
+    private func readResponse() {
+        guard let buffer = responseBuffer else { return }
+        if responseStart == responseEnd {
+            responseStart = 0
+            responseEnd = 0
+        } else if responseStart > 0 && responsePhase == .readingHead {
+            buffer.copyMemory(from: buffer + responseStart, byteCount: responseEnd - responseStart)
+            responseEnd -= responseStart
+            responseStart = 0
+        }
+        let start = buffer + responseEnd
+        let count = settings.bufferSize - responseEnd
+        upstreamSubmit { upstream, poller in
+            poller.recv(fd: upstream.fd, into: start, count: count, token: upstream.token(Op.upstreamRecv))
+        }
+    }
+
+    func responseBytesArrived(_ result: Int32) {
+        if responsePhase == .readingHead {
+            guard result > 0 else {
+                if canRetry {
+                    retry()
+                } else {
+                    let what = result == 0 ? "closed the connection" : "\(IOError("recv", errno: -result))"
+                    worker.logger.warning("upstream \(server?.url ?? "?") \(what) before a complete response head")
+                    failUpstream(status: 502, body: "Bad Gateway")
+                }
+                return
+            }
+            responseStarted = true
+            responseEnd += Int(result)
+            parseResponseHead()
+        } else if result > 0 {
+            responseEnd += Int(result)
+            driveResponse()
+        } else {
+            responseSourceEnded(result)
+        }
+    }
+
+    func parseResponseHead() {
+        guard let buffer = responseBuffer, let headOut = headBuffer else { return }
+        let source = UnsafeRawBufferPointer(start: buffer + responseStart, count: responseEnd - responseStart)
+        switch ResponseScanner.scan(source, headers: worker.headers, maxHeadLength: settings.bufferSize) {
+        case .incomplete:
+            if responseEnd - responseStart >= settings.bufferSize {
+                worker.logger.warning("upstream \(server?.url ?? "?") sent a response head over \(settings.bufferSize) bytes")
+                failUpstream(status: 502, body: "Bad Gateway")
+            } else {
+                readResponse()
+            }
+        case .failure(let reason):
+            worker.logger.warning("upstream \(server?.url ?? "?") sent a malformed response: \(reason)")
+            failUpstream(status: 502, body: "Bad Gateway")
+        case .complete(let head):
+            clearDeadline()
+            var writer = ByteWriter(headOut, capacity: settings.bufferSize)
+            if head.status >= 100 && head.status < 200 && head.status != 101 {
+                // Interim response (100 Continue, 103 Early Hints): pass it on and keep reading heads.
+                interimResponse = true
+                let none = UnsafeRawBufferPointer(start: nil, count: 0)
+                HeadWriter.writeResponse(head, headers: worker.headers, source: source, extra: none, close: false,
+                                         into: &writer)
+            } else {
+                interimResponse = false
+                let framing = responseBodyFraming(head, requestMethod: requestMethod, requestUpgrade: requestUpgrade)
+                if head.status == 101 && framing != .tunnel {
+                    worker.logger.warning("upstream \(server?.url ?? "?") switched protocols without an Upgrade request")
+                    failUpstream(status: 502, body: "Bad Gateway")
+                    return
+                }
+                upgraded = framing == .tunnel
+                responseKeepAlive = head.keepAlive && framing != .untilClose
+                closeAfterResponse = closeAfterResponse || !requestKeepAlive || framing == .untilClose
+                    || worker.draining
+                responseBody = BodyTracker(framing)
+                setCookie.withUnsafeBytes { extra in
+                    HeadWriter.writeResponse(head, headers: worker.headers, source: source, extra: extra,
+                                             close: closeAfterResponse && !upgraded, into: &writer)
+                }
+            }
+            responseStart += head.headLength
+            responseTaken = responseStart
+            guard !writer.overflowed else {
+                failUpstream(status: 502, body: "Bad Gateway")
+                return
+            }
+            headLength = writer.count
+            headSent = 0
+            responsePhase = .sendingHead
+            clientSend(headOut, count: headLength)
+        }
+    }
+
+    func responseSent(_ result: Int32) {
+        guard result >= 0 else {
+            abort()  // the client went away
+            return
+        }
+        if responsePhase == .sendingHead {
+            headSent += Int(result)
+            if headSent < headLength, let headBuffer {
+                clientSend(headBuffer + headSent, count: headLength - headSent)
+                return
+            }
+            if localResponse {
+                endExchange()
+            } else if interimResponse {
+                responsePhase = .readingHead
+                if responseEnd > responseStart { parseResponseHead() } else { readResponse() }
+            } else {
+                responsePhase = .body
+                if upgraded { startTunnel() }
+                driveResponse()
+            }
+            return
+        }
+        responseStart += Int(result)
+        driveResponse()
+    }
+
+    /// After a 101: both directions become opaque byte streams until each side closes.
+    private func startTunnel() {
+        guard requestPhase == .done || requestPhase == .body else { return }
+        requestBody = BodyTracker(.tunnel)
+        let wasIdle = requestPhase == .done
+        requestPhase = .body
+        if wasIdle { driveRequest() }
+    }
+
+    /// Moves the response body on: pipe first, then bytes already read, then more from the upstream.
+    func driveResponse() {
+        guard responsePhase == .body, let buffer = responseBuffer else { return }
+        while true {
+            if responsePipeBytes > 0, let pipe = responsePipe {
+                clientSplice(from: pipe.readEnd, to: fd, count: responsePipeBytes, intoSocket: true)
+                return
+            }
+            if responseTaken > responseStart {
+                clientSend(buffer + responseStart, count: responseTaken - responseStart)
+                return
+            }
+            if responseBody.isComplete {
+                responsePhase = .done
+                exchangeMayBeDone()
+                return
+            }
+            if responseStart < responseEnd {
+                let bytes = UnsafeRawBufferPointer(start: buffer + responseStart, count: responseEnd - responseStart)
+                guard let n = responseBody.take(bytes) else {
+                    worker.logger.warning("upstream \(server?.url ?? "?") sent a malformed chunked body")
+                    abort()
+                    return
+                }
+                responseTaken = responseStart + n
+                continue
+            }
+            responseStart = 0
+            responseEnd = 0
+            responseTaken = 0
+            let opaque = responseBody.opaqueRemaining
+            if opaque >= Int64(settings.spliceThreshold) {
+                guard let pipe = takeResponsePipe() else { return }
+                let count = Int(min(opaque, Int64(settings.pipeSize)))
+                upstreamSubmit { upstream, poller in
+                    poller.splice(from: upstream.fd, to: pipe.writeEnd, count: count, socket: upstream.fd,
+                                  intoSocket: false, token: upstream.token(Op.upstreamSpliceIn))
+                }
+            } else {
+                readResponse()
+            }
+            return
+        }
+    }
+
+    private func takeResponsePipe() -> Pipe? {
+        if let responsePipe { return responsePipe }
+        do {
+            responsePipe = try worker.pipes.take()
+            return responsePipe
+        } catch {
+            worker.logger.error("\(error)")
+            abort()
+            return nil
+        }
+    }
+
+    func responseBodySpliced(_ result: Int32) {
+        if result > 0 {
+            responsePipeBytes += Int(result)
+            responseBody.skip(Int(result))
+            driveResponse()
+        } else if result == -EAGAIN {
+            driveResponse()
+        } else {
+            responseSourceEnded(result)
+        }
+    }
+
+    func responseSplicedOut(_ result: Int32) {
+        if result > 0 {
+            responsePipeBytes -= Int(result)
+            driveResponse()
+        } else if result == -EAGAIN {
+            driveResponse()
+        } else {
+            abort()
+        }
+    }
+
+    /// The upstream closed (or failed) while its body was streaming.
+    private func responseSourceEnded(_ result: Int32) {
+        guard result == 0, responseBody.endsAtClose else {
+            worker.logger.warning("upstream \(server?.url ?? "?") ended the response early: \(result == 0 ? "closed" : "\(IOError("recv", errno: -result))")")
+            abort()  // the client sees a truncated body and a closed connection, never a silent success
+            return
+        }
+        if upgraded { shutdown(fd, Int32(SHUT_WR)) }
+        responseBody = BodyTracker(.none)
+        driveResponse()
+    }
+
+    // MARK: local responses and the end of an exchange
+
+    /// An answer Limpet writes itself (404, 502, 503, 400…), sent after any response in progress.
+    func respondLocally(status: Int, body: StaticString, close: Bool) {
+        clearDeadline()
+        localResponse = true
+        closeAfterResponse = closeAfterResponse || close || !requestKeepAlive
+        let buffer = headBuffer ?? worker.buffers.take()
+        headBuffer = buffer
+        var writer = ByteWriter(buffer, capacity: settings.bufferSize)
+        HeadWriter.writeSimpleResponse(status: status, body: body, close: closeAfterResponse, into: &writer)
+        headLength = writer.count
+        headSent = 0
+        responsePhase = .sendingHead
+        clientSend(buffer, count: headLength)
+    }
+
+    func exchangeMayBeDone() {
+        if requestPhase == .done && responsePhase == .done { endExchange() }
+    }
+
+    /// Both flows are finished: pool the upstream if it is clean, then read the next request or close.
+    func endExchange() {
+        requestsServed += 1
+        if let upstream {
+            self.upstream = nil
+            let clean = responseKeepAlive && !upgraded && responseStart == responseEnd && upstream.pending == 0
+            if clean { worker.putIdle(upstream) } else { upstream.owner = nil; upstream.close(loop: loop) }
+        }
+        releaseExchangeResources(pipesEmpty: true)
+        if closeAfterResponse || upgraded || worker.draining {
+            closeGracefully()
+            return
+        }
+        requestPhase = .readingHead
+        responsePhase = .idle
+        localResponse = false
+        interimResponse = false
+        responseStarted = false
+        retried = false
+        upgraded = false
+        setCookie = []
+        server = nil
+        if inStart < inEnd {
+            setTimeout(worker.entryPoints[entryPoint].readTimeout, .readHead)
+            parseHead()  // a pipelined request is already here
+        } else {
+            inStart = 0
+            inEnd = 0
+            setTimeout(worker.entryPoints[entryPoint].idleTimeout, .idle)
+            readMore()
+        }
+    }
+}

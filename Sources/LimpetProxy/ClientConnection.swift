@@ -1,0 +1,287 @@
+import CShims
+import Glibc
+import LimpetHTTP
+import LimpetIO
+import LimpetRouting
+
+/// Operation codes in tokens. Client-socket operations complete through `complete(op:…)`, upstream-socket ones
+/// through `upstreamCompleted(op:…)`.
+enum Op {
+    static let clientRecv: UInt8 = 1
+    static let clientSend: UInt8 = 2
+    static let clientSpliceIn: UInt8 = 3   // client socket → request pipe
+    static let clientSpliceOut: UInt8 = 4  // response pipe → client socket
+    static let upstreamConnect: UInt8 = 10
+    static let upstreamSend: UInt8 = 11
+    static let upstreamRecv: UInt8 = 12
+    static let upstreamSpliceIn: UInt8 = 13   // upstream socket → response pipe
+    static let upstreamSpliceOut: UInt8 = 14  // request pipe → upstream socket
+}
+
+/// One client connection and the exchange it is in. Two flows run at once during an exchange:
+/// the request flow (client → upstream: head from `headBuffer`, then body bytes out of `inBuffer` or a pipe) and
+/// the response flow (upstream → client: head rewritten into `headBuffer`, body out of `responseBuffer` or a pipe).
+/// Each flow has at most one operation in flight; the exchange ends when both are done.
+final class ClientConnection: LoopHandler {
+    enum RequestPhase { case readingHead, connecting, sendingHead, body, done }
+    enum ResponsePhase { case idle, readingHead, sendingHead, body, done }
+    enum TimerReason { case none, idle, readHead, dial, responseHeader }
+
+    let fd: Int32
+    unowned let worker: Worker
+    let entryPoint: Int
+    var registration: EventLoop.Registration!
+    /// The client's address as text, for X-Forwarded-For and X-Real-Ip.
+    var clientIP: [UInt8] = []
+    var trustForwarded = false
+    /// Operations pending on the client socket.
+    var pending = 0
+    var closing = false
+
+    // Buffers from the loop's pool. `inBuffer` lives as long as the connection; the others per exchange.
+    let inBuffer: UnsafeMutableRawPointer
+    var inStart = 0
+    var inEnd = 0
+    var headBuffer: UnsafeMutableRawPointer?
+    var headLength = 0
+    var headSent = 0
+    var responseBuffer: UnsafeMutableRawPointer?
+    var responseStart = 0
+    var responseEnd = 0
+
+    // The exchange.
+    var requestPhase = RequestPhase.readingHead
+    var responsePhase = ResponsePhase.idle
+    var upstream: UpstreamConnection?
+    var server: ServerRuntime?
+    var requestMethod = Method.get
+    var requestKeepAlive = true
+    var requestUpgrade = false
+    var requestIdempotent = true
+    var requestHasBody = false
+    var requestBody = BodyTracker(.none)
+    var responseBody = BodyTracker(.none)
+    var responseKeepAlive = true
+    /// End of the bytes in the request buffer already taken as body and not yet sent.
+    var requestTaken = 0
+    var responseTaken = 0
+    var requestPipe: Pipe?
+    var requestPipeBytes = 0
+    var responsePipe: Pipe?
+    var responsePipeBytes = 0
+    /// Set-Cookie line(s) to add to the response head, when the balancer chose a server.
+    var setCookie: [UInt8] = []
+    var responseStarted = false
+    var retried = false
+    var closeAfterResponse = false
+    var upgraded = false
+    /// A response Limpet wrote itself (error page): no upstream involved.
+    var localResponse = false
+    /// The head being sent is a 1xx; more heads follow.
+    var interimResponse = false
+    /// An upstream failure waiting for the upstream socket to go quiet before Limpet answers.
+    var pendingFailure: (status: Int, body: StaticString)?
+    /// The chosen service passes the client's Host header on (Traefik's passHostHeader).
+    var passHostHeader = true
+    var requestsServed = 0
+
+    // Timer.
+    var deadline: UInt64 = 0
+    var armedDeadline: UInt64 = 0
+    var timerReason = TimerReason.none
+
+    init(fd: Int32, worker: Worker, entryPoint: Int) {
+        self.fd = fd
+        self.worker = worker
+        self.entryPoint = entryPoint
+        inBuffer = worker.buffers.take()
+        registration = worker.loop.register(self)
+        var peer = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &peer) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) == 0 }
+        }
+        if ok {
+            var text = [CChar](repeating: 0, count: 64)
+            let n = limpet_format_ip(&peer, &text, 64)
+            clientIP = text[0..<Int(n)].map { UInt8(bitPattern: $0) }
+            let address = SocketAddress(storage: peer, length: length)
+            let settings = worker.entryPoints[entryPoint]
+            trustForwarded = settings.insecureForwarded || settings.trusted.contains { $0.contains(address) }
+        }
+    }
+
+    var loop: EventLoop { worker.loop }
+    var settings: EngineSettings { worker.settings }
+
+    func start() {
+        setTimeout(worker.entryPoints[entryPoint].readTimeout, .readHead)
+        readMore()
+    }
+
+    // MARK: completions
+
+    func complete(op: UInt8, result: Int32, more: Bool) {
+        pending -= 1
+        if closing {
+            finalizeIfQuiet()
+            return
+        }
+        if localResponse && (op == Op.clientRecv || op == Op.clientSpliceIn) {
+            return  // the request was already answered; whatever else the client sent is not read
+        }
+        switch op {
+        case Op.clientRecv:
+            if requestPhase == .readingHead { headBytesArrived(result) } else { requestBodyRead(result) }
+        case Op.clientSpliceIn:
+            requestBodySpliced(result)
+        case Op.clientSend:
+            responseSent(result)
+        case Op.clientSpliceOut:
+            responseSplicedOut(result)
+        default:
+            preconditionFailure("unknown client operation \(op)")
+        }
+    }
+
+    func upstreamCompleted(op: UInt8, result: Int32) {
+        if closing {
+            finalizeIfQuiet()
+            return
+        }
+        if pendingFailure != nil {
+            finishFailure()
+            return
+        }
+        switch op {
+        case Op.upstreamConnect: connected(result)
+        case Op.upstreamSend: requestSent(result)
+        case Op.upstreamSpliceOut: requestSplicedOut(result)
+        case Op.upstreamRecv: responseBytesArrived(result)
+        case Op.upstreamSpliceIn: responseBodySpliced(result)
+        default: preconditionFailure("unknown upstream operation \(op)")
+        }
+    }
+
+    // MARK: submitting (every submission is counted so the connection is freed only when the kernel is done)
+
+    func clientRecv(into buffer: UnsafeMutableRawPointer, count: Int) {
+        pending += 1
+        loop.poller.recv(fd: fd, into: buffer, count: count, token: registration.token(Op.clientRecv))
+    }
+
+    func clientSend(_ buffer: UnsafeRawPointer, count: Int) {
+        pending += 1
+        loop.poller.send(fd: fd, from: buffer, count: count, token: registration.token(Op.clientSend))
+    }
+
+    func clientSplice(from: Int32, to: Int32, count: Int, intoSocket: Bool) {
+        pending += 1
+        loop.poller.splice(from: from, to: to, count: count, socket: fd, intoSocket: intoSocket,
+                           token: registration.token(intoSocket ? Op.clientSpliceOut : Op.clientSpliceIn))
+    }
+
+    func upstreamSubmit(_ body: (UpstreamConnection, Poller) -> Void) {
+        guard let upstream else { preconditionFailure("no upstream attached") }
+        upstream.pending += 1
+        body(upstream, loop.poller)
+    }
+
+    // MARK: timer
+
+    func setDeadline(_ at: UInt64, _ reason: TimerReason) {
+        deadline = at
+        timerReason = reason
+        if armedDeadline == 0 || at < armedDeadline {
+            armedDeadline = at
+            loop.arm(registration, at: at)
+        }
+    }
+
+    /// Arms a timeout `nanoseconds` from now; 0 means none.
+    func setTimeout(_ nanoseconds: UInt64, _ reason: TimerReason) {
+        if nanoseconds == 0 { clearDeadline() } else { setDeadline(loop.now + nanoseconds, reason) }
+    }
+
+    func clearDeadline() {
+        deadline = 0
+        timerReason = .none
+    }
+
+    func timerFired() {
+        armedDeadline = 0
+        guard deadline != 0, !closing else { return }
+        guard loop.now >= deadline else {
+            armedDeadline = deadline
+            loop.arm(registration, at: deadline)
+            return
+        }
+        let reason = timerReason
+        clearDeadline()
+        switch reason {
+        case .none:
+            break
+        case .idle:
+            abort()
+        case .readHead:
+            if inEnd > inStart || requestsServed == 0 && inEnd > 0 {
+                respondLocally(status: 408, body: "408 Request Timeout", close: true)
+            } else {
+                abort()
+            }
+        case .dial:
+            worker.logger.warning("dial \(server?.url ?? "?"): timed out")
+            failUpstream(status: 502, body: "Bad Gateway")
+        case .responseHeader:
+            failUpstream(status: 504, body: "Gateway Timeout")
+        }
+    }
+
+    // MARK: ending
+
+    /// Closes everything now: cancels what is in flight and frees resources once the kernel has let go.
+    func abort() {
+        guard !closing else { return }
+        closing = true
+        clearDeadline()
+        if pending > 0 { loop.poller.cancel(fd: fd) }
+        if let upstream, upstream.pending > 0 { loop.poller.cancel(fd: upstream.fd) }
+        finalizeIfQuiet()
+    }
+
+    /// After a final response with `Connection: close`: half-close so the client reads everything, then close.
+    func closeGracefully() {
+        shutdown(fd, Int32(SHUT_WR))
+        abort()
+    }
+
+    func finalizeIfQuiet() {
+        guard pending == 0, (upstream?.pending ?? 0) == 0 else { return }
+        if let upstream {
+            upstream.owner = nil
+            upstream.close(loop: loop)
+            self.upstream = nil
+        }
+        releaseExchangeResources(pipesEmpty: false)
+        worker.buffers.give(inBuffer)
+        loop.unregister(registration)
+        loop.poller.forget(fd: fd)
+        Glibc.close(fd)
+        worker.connectionClosed()
+    }
+
+    /// Graceful stop: a connection waiting for its next request closes now; a busy one after its exchange.
+    func drain() {
+        if requestPhase == .readingHead && inStart == inEnd && !closing { abort() }
+    }
+
+    /// Gives back the per-exchange buffers and pipes. Pipes that may hold bytes are closed, not pooled.
+    func releaseExchangeResources(pipesEmpty: Bool) {
+        if let b = headBuffer { worker.buffers.give(b); headBuffer = nil }
+        if let b = responseBuffer { worker.buffers.give(b); responseBuffer = nil }
+        if let p = requestPipe { worker.pipes.give(p, empty: pipesEmpty && requestPipeBytes == 0); requestPipe = nil }
+        if let p = responsePipe { worker.pipes.give(p, empty: pipesEmpty && responsePipeBytes == 0); responsePipe = nil }
+        requestPipeBytes = 0
+        responsePipeBytes = 0
+    }
+}

@@ -1,0 +1,220 @@
+import CShims
+import Glibc
+import LimpetConfig
+import LimpetHTTP
+import LimpetIO
+import LimpetRouting
+import Logging
+
+/// Per-loop balancer state of one service.
+final class ServiceRuntime {
+    let service: Service
+    var servers: [ServerRuntime] = []
+    var roundRobin: SmoothWeightedRoundRobin
+
+    init(_ service: Service, servers: [ServerRuntime], weights: [Int]) {
+        self.service = service
+        self.servers = servers
+        roundRobin = SmoothWeightedRoundRobin(weights: weights)
+    }
+}
+
+/// Settings copied out of the static configuration once, in the units the hot path wants.
+struct EngineSettings: Sendable {
+    var bufferSize: Int
+    var spliceThreshold: Int
+    var pipeSize: Int
+    var maxIdlePerHost: Int
+    var dialTimeout: UInt64
+    var responseHeaderTimeout: UInt64
+    var idleConnTimeout: UInt64
+    var maxConnectionsPerWorker: Int
+}
+
+/// Per-entry-point settings, in nanoseconds.
+struct EntryPointSettings: Sendable {
+    var name: String
+    var readTimeout: UInt64
+    var idleTimeout: UInt64
+    var trusted: [IPRange]
+    var insecureForwarded: Bool
+    var port: UInt16
+}
+
+/// Everything one event loop owns: its listeners, pools, the snapshot it routes with, and its connections.
+final class Worker: LoopHandler {
+    let loop: EventLoop
+    let settings: EngineSettings
+    let entryPoints: [EntryPointSettings]
+    let store: SnapshotStore
+    let logger: Logger
+    let buffers: BufferPool
+    let pipes: PipePool
+    let headers = HeaderTable(capacity: 128)
+    let hostName: [UInt8]
+
+    private(set) var snapshot: Snapshot
+    private var snapshotGeneration: UInt64
+    private(set) var services: [ServiceRuntime] = []
+    private var serversByURL: [String: ServerRuntime] = [:]
+
+    private var listenFDs: [Int32]
+    /// Route tables for this worker's entry points (static configuration order), from the current snapshot.
+    private var routeTables: [RouteTable?] = []
+    /// Called once, on the loop, when draining has closed every connection.
+    var onDrained: (() -> Void)?
+    private var registration: EventLoop.Registration!
+    var connections = 0
+    private(set) var draining = false
+    private var nextSweep: UInt64 = 0
+
+    init(loop: EventLoop, settings: EngineSettings, entryPoints: [EntryPointSettings], listenFDs: [Int32],
+         store: SnapshotStore, hostName: String, logger: Logger) {
+        self.loop = loop
+        self.settings = settings
+        self.entryPoints = entryPoints
+        self.listenFDs = listenFDs
+        self.store = store
+        self.logger = logger
+        self.hostName = Array(hostName.utf8)
+        buffers = BufferPool(size: settings.bufferSize)
+        pipes = PipePool(pipeSize: settings.pipeSize)
+        snapshot = store.current()
+        snapshotGeneration = snapshot.generation
+        registration = loop.register(self)
+        adopt(snapshot)
+        for (index, fd) in listenFDs.enumerated() {
+            loop.poller.accept(fd: fd, token: registration.token(UInt8(index)))
+        }
+        loop.tickHook = { [unowned self] in self.tick() }
+        loop.drainHook = { [unowned self] in self.beginDraining() }
+        nextSweep = loop.now + 1_000_000_000
+        loop.arm(registration, at: nextSweep)
+    }
+
+    /// Between events: pick up a newly published configuration (one atomic load when nothing changed).
+    private func tick() {
+        let generation = store.generation
+        if generation != snapshotGeneration {
+            snapshotGeneration = generation
+            snapshot = store.current()
+            adopt(snapshot)
+        }
+    }
+
+    func routeTable(entryPoint: Int) -> RouteTable? { routeTables[entryPoint] }
+
+    /// Builds this loop's balancer state for a snapshot, keeping per-server state (pools) by URL.
+    private func adopt(_ snapshot: Snapshot) {
+        routeTables = entryPoints.map { entryPoint in
+            snapshot.entryPointNames.firstIndex(of: entryPoint.name).map { snapshot.routeTables[$0] }
+        }
+        var keep: [String: ServerRuntime] = [:]
+        services = snapshot.services.map { service in
+            switch service.kind {
+            case .loadBalancer(let lb):
+                let runtimes = lb.servers.map { def -> ServerRuntime in
+                    let runtime = keep[def.url] ?? serversByURL[def.url] ?? ServerRuntime(def)
+                    runtime.definition = def
+                    keep[def.url] = runtime
+                    return runtime
+                }
+                return ServiceRuntime(service, servers: runtimes, weights: lb.servers.map(\.weight))
+            case .weighted(let weighted):
+                return ServiceRuntime(service, servers: [], weights: weighted.children.map(\.weight))
+            }
+        }
+        // Servers that left the configuration: close their idle connections.
+        for (url, runtime) in serversByURL where keep[url] == nil {
+            for connection in runtime.idle { connection.close(loop: loop) }
+            runtime.idle.removeAll()
+        }
+        serversByURL = keep
+    }
+
+    // MARK: accepting
+
+    func complete(op: UInt8, result: Int32, more: Bool) {
+        let entryPoint = Int(op)
+        if !more && !draining {
+            loop.poller.accept(fd: listenFDs[entryPoint], token: registration.token(op))  // multishot ended: re-arm
+        }
+        guard result >= 0 else {
+            if result != -ECANCELED {
+                logger.warning("accept on entry point \(entryPoints[entryPoint].name) failed: \(IOError("accept", errno: -result))")
+            }
+            return
+        }
+        if draining || (settings.maxConnectionsPerWorker > 0 && connections >= settings.maxConnectionsPerWorker) {
+            Glibc.close(result)
+            return
+        }
+        connections += 1
+        _ = limpet_set_nodelay(result)
+        let connection = ClientConnection(fd: result, worker: self, entryPoint: entryPoint)
+        connection.start()
+    }
+
+    /// Once a second: close pooled upstream connections idle longer than `idleConnTimeout`.
+    func timerFired() {
+        guard loop.now >= nextSweep else { return }
+        let cutoff = loop.now &- settings.idleConnTimeout
+        for runtime in serversByURL.values where !runtime.idle.isEmpty {
+            while let oldest = runtime.idle.first, oldest.idleSince < cutoff {
+                runtime.idle.removeFirst()
+                oldest.close(loop: loop)
+            }
+        }
+        nextSweep = loop.now + 1_000_000_000
+        loop.arm(registration, at: nextSweep)
+    }
+
+    // MARK: upstream pool
+
+    /// A pooled connection to `server` that still looks alive, if any.
+    func takeIdle(_ server: ServerRuntime) -> UpstreamConnection? {
+        while let connection = server.idle.popLast() {
+            if limpet_idle_socket_is_dead(connection.fd) == 0 { return connection }
+            connection.close(loop: loop)
+        }
+        return nil
+    }
+
+    func putIdle(_ connection: UpstreamConnection) {
+        let server = connection.server
+        guard !draining, serversByURL[server.url] === server, server.idle.count < settings.maxIdlePerHost else {
+            connection.close(loop: loop)
+            return
+        }
+        connection.owner = nil
+        connection.reused = true
+        connection.idleSince = loop.now
+        server.idle.append(connection)
+    }
+
+    /// Graceful stop: no more accepts; idle connections close now, busy ones after their exchange.
+    func beginDraining() {
+        guard !draining else { return }
+        draining = true
+        for fd in listenFDs {
+            loop.poller.cancel(fd: fd)
+            Glibc.close(fd)
+        }
+        for runtime in serversByURL.values {
+            for connection in runtime.idle { connection.close(loop: loop) }
+            runtime.idle.removeAll()
+        }
+        for case let client as ClientConnection in loop.handlers { client.drain() }
+        if connections == 0 { drained() }
+    }
+
+    func connectionClosed() {
+        connections -= 1
+        if draining && connections == 0 { drained() }
+    }
+
+    private func drained() {
+        onDrained?()
+        onDrained = nil
+    }
+}

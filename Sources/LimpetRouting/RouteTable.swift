@@ -1,0 +1,47 @@
+/// A compiled router: a rule that sends matching requests to one service.
+public struct Router: Sendable {
+    /// Qualified name, `app@file`.
+    public let name: String
+    public let rule: Rule
+    /// The rule as written, for the API and logs.
+    public let ruleText: String
+    /// Higher wins; the configuration's 0 becomes the length of the rule text.
+    public let priority: Int
+    /// Index into `Snapshot.services`.
+    public let serviceIndex: Int
+    /// Qualified middleware names, in order (applied by the proxy).
+    public let middlewares: [String]
+
+    public init(name: String, rule: Rule, ruleText: String = "", priority: Int, serviceIndex: Int,
+                middlewares: [String] = []) {
+        self.name = name
+        self.rule = rule
+        self.ruleText = ruleText
+        self.priority = priority
+        self.serviceIndex = serviceIndex
+        self.middlewares = middlewares
+    }
+
+    /// Traefik's default priority: the length of the rule in bytes.
+    public static func defaultPriority(ruleText: String) -> Int { ruleText.utf8.count }
+}
+
+/// The routers of one entry point, in the order they are tried.
+public final class RouteTable: Sendable {
+    /// Sorted by priority (highest first), then by name.
+    public let routers: [Router]
+
+    public init(routers: [Router]) {
+        self.routers = routers.sorted { a, b in
+            a.priority != b.priority ? a.priority > b.priority : a.name < b.name
+        }
+    }
+
+    /// The first router whose rule matches, or nil (the proxy answers 404).
+    public func match(_ r: RequestView) -> Router? {
+        for router in routers where router.rule.matches(r) {
+            return router
+        }
+        return nil
+    }
+}
