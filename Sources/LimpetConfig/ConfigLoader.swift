@@ -29,7 +29,7 @@ public enum ConfigLoader {
     /// Reads the file provider's file or directory. Without a file provider: an empty configuration.
     /// Warnings are in the result's `warnings`.
     public static func loadDynamic(for config: StaticConfig) throws(ConfigError) -> DynamicConfig {
-        let (dynamic, diagnostics) = parseDynamic(for: config)
+        let (dynamic, diagnostics, _) = parseDynamic(for: config)
         guard !diagnostics.contains(where: { !$0.isWarning }) else { throw ConfigError(diagnostics: diagnostics) }
         return dynamic
     }
@@ -58,19 +58,14 @@ public enum ConfigLoader {
     public static func check(path: String) -> [Diagnostic] {
         let (config, staticDiagnostics) = parseStatic(path: path)
         guard let config else { return staticDiagnostics }
-        let (dynamic, dynamicDiagnostics) = parseDynamic(for: config)
+        let (dynamic, dynamicDiagnostics, complete) = parseDynamic(for: config)
         var all = staticDiagnostics + dynamicDiagnostics
-        if !all.contains(where: { !$0.isWarning }) {
+        // References are checked only when every file could be parsed: otherwise a definition in the
+        // unreadable file would be reported missing everywhere it is used.
+        if complete {
             var buildDiagnostics: [Diagnostic] = []
             _ = SnapshotBuilder.build(config, [dynamic], 0, &buildDiagnostics)
             all += buildDiagnostics
-        } else {
-            // Still report reference problems of what did decode, but not twice.
-            var buildDiagnostics: [Diagnostic] = []
-            _ = SnapshotBuilder.build(config, [dynamic], 0, &buildDiagnostics)
-            all += buildDiagnostics.filter { d in
-                !all.contains { $0.file == d.file && $0.line == d.line && $0.column == d.column }
-            }
         }
         return sorted(all)
     }
@@ -98,9 +93,10 @@ public enum ConfigLoader {
         return (config, reader.diagnostics)
     }
 
-    static func parseDynamic(for config: StaticConfig) -> (DynamicConfig, [Diagnostic]) {
+    /// The merged configuration, every diagnostic, and whether every file could be read and parsed.
+    static func parseDynamic(for config: StaticConfig) -> (DynamicConfig, [Diagnostic], Bool) {
         var merged = DynamicConfig(provider: "file")
-        guard let provider = config.fileProvider else { return (merged, []) }
+        guard let provider = config.fileProvider else { return (merged, [], true) }
         var diagnostics: [Diagnostic] = []
         var files: [String] = []
         if let filename = provider.filename {
@@ -109,15 +105,17 @@ public enum ConfigLoader {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
                 let loc = provider.location ?? SourceLocation(file: config.path, line: 1, column: 1)
-                return (merged, [loc.diagnostic("providers.file.directory: \"\(directory)\" is not a directory")])
+                return (merged, [loc.diagnostic("providers.file.directory: \"\(directory)\" is not a directory")], false)
             }
             files = yamlFiles(in: directory, warnings: &diagnostics)
         }
         var definedAt: [String: SourceLocation] = [:]
+        var complete = true
         for file in files {
             let reader = NodeReader(file: file)
             guard let root = reader.load() else {
                 diagnostics += reader.diagnostics
+                complete = false
                 continue
             }
             let part = DynamicConfig.decode(root, provider: "file", reader: reader)
@@ -135,9 +133,10 @@ public enum ConfigLoader {
             merged.routers += part.routers.filter { claim("router", $0.name, $0.location) }
             merged.services += part.services.filter { claim("service", $0.name, $0.location) }
             merged.middlewares += part.middlewares.filter { claim("middleware", $0.name, $0.location) }
+            merged.invalidDefinitions.formUnion(part.invalidDefinitions)
         }
         merged.warnings = diagnostics.filter(\.isWarning)
-        return (merged, diagnostics)
+        return (merged, diagnostics, complete)
     }
 
     /// Every `*.yml` and `*.yaml` file below `directory`, subdirectories included, in name order.

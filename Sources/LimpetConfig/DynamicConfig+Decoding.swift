@@ -46,7 +46,11 @@ extension DynamicConfig {
         if let node = h["services"], let entries = r.named(node, path: "http.services") {
             for (key, name, value) in entries {
                 guard context.checkDefinedName(name, key: key, kind: "service") else { continue }
-                if let service = context.service(value, name: name, key: key) { config.services.append(service) }
+                if let service = context.service(value, name: name, key: key) {
+                    config.services.append(service)
+                } else {
+                    config.invalidDefinitions.insert("\(name)@\(provider)")
+                }
             }
         }
         if let node = h["middlewares"], let entries = r.named(node, path: "http.middlewares") {
@@ -54,6 +58,8 @@ extension DynamicConfig {
                 guard context.checkDefinedName(name, key: key, kind: "middleware") else { continue }
                 if let middleware = context.middleware(value, name: name, key: key) {
                     config.middlewares.append(middleware)
+                } else {
+                    config.invalidDefinitions.insert("\(name)@\(provider)")
                 }
             }
         }

@@ -9,6 +9,9 @@ public struct DynamicConfig: Sendable {
     public var services: [ServiceConfig] = []
     public var middlewares: [MiddlewareConfig] = []
     public var warnings: [Diagnostic] = []
+    /// Qualified names of services and middlewares that were defined but had errors: references to them
+    /// are not reported again as missing.
+    var invalidDefinitions: Set<String> = []
 
     public init(provider: String) {
         self.provider = provider

@@ -26,7 +26,9 @@ public enum SnapshotBuilder {
         if staticConfig.docker != nil { pendingProviders.insert("docker") }
         if staticConfig.swarm != nil { pendingProviders.insert("swarm") }
         for config in dynamic { pendingProviders.remove(config.provider) }
+        let invalid = dynamic.reduce(into: Set<String>()) { $0.formUnion($1.invalidDefinitions) }
         func isPending(_ qualified: String) -> Bool {
+            if invalid.contains(qualified) { return true }  // already reported where it is defined
             guard let at = qualified.lastIndex(of: "@") else { return false }
             return pendingProviders.contains(String(qualified[qualified.index(after: at)...]))
         }

@@ -93,17 +93,23 @@ extension StaticConfig {
                                           unimplemented: ["proxyProtocol", "http", "http2", "http3", "udp",
                                                           "observability", "allowACMEByPass", "reusePort",
                                                           "asDefault"])) else { return nil }
-        guard let addressNode = f["address"], let address = r.string(addressNode, path: "\(path).address") else {
-            if f["address"] == nil { r.error("\(path): address is required (for example \":8000\")", at: key) }
-            return nil
-        }
-        guard case .success(let parsed) = ValueParsing.address(address) else {
-            if case .failure(let problem) = ValueParsing.address(address) {
+        // Decode everything even when the address is wrong, so that every problem is reported.
+        var valid = true
+        var ep = EntryPointConfig(name: name, address: "", host: nil, port: 0)
+        if let addressNode = f["address"], let address = r.string(addressNode, path: "\(path).address") {
+            switch ValueParsing.address(address) {
+            case .success(let parsed):
+                ep = EntryPointConfig(name: name, address: address, host: parsed.host, port: parsed.port)
+            case .failure(let problem):
                 r.error("\(path).address: \(problem.message)", at: addressNode)
+                valid = false
             }
-            return nil
+        } else {
+            if f["address"] == nil || f["address"].map(NodeReader.isNull) == true {
+                r.error("\(path): address is required (for example \":8000\")", at: key)
+            }
+            valid = false
         }
-        var ep = EntryPointConfig(name: name, address: address, host: parsed.host, port: parsed.port)
         ep.location = r.location(of: key)
         if let t = f["transport"], let tf = r.fields(t, path: "\(path).transport",
                                                       keys: Keys(["respondingTimeouts", "lifeCycle"],
@@ -131,7 +137,7 @@ extension StaticConfig {
             ep.insecureForwarded = r.bool(ff["insecure"], path: "\(fhPath).insecure") ?? false
             ep.trustedIPs = ipRanges(ff["trustedIPs"], path: "\(fhPath).trustedIPs", reader: r)
         }
-        return ep
+        return valid ? ep : nil
     }
 
     static func ipRanges(_ node: Node?, path: String, reader r: NodeReader) -> [IPRange] {

@@ -18,6 +18,7 @@ public struct StickyCookie: Sendable {
     /// The key each value was computed from: the server URL exactly as configured, or the child name.
     public let keys: [String]
 
+    private let nameBytes: [UInt8]
     private let lines: [[UInt8]]
     private let alternates: [Alternate]
 
@@ -41,6 +42,7 @@ public struct StickyCookie: Sendable {
     public init(name: String, secure: Bool = false, httpOnly: Bool = false, sameSite: String = "",
                 maxAge: Int = 0, path: String = "/", domain: String = "", secret: String = "", keys: [String]) {
         self.name = CookieNaming.sanitize(name)
+        self.nameBytes = Array(self.name.utf8)
         self.secure = secure
         self.httpOnly = httpOnly
         self.sameSite = StickyCookie.normalizeSameSite(sameSite)
@@ -85,7 +87,7 @@ public struct StickyCookie: Sendable {
     /// the first pair with our name and a valid value decides. Never allocates.
     public func find(inCookieHeader value: UnsafeRawBufferPointer) -> Match {
         let count = value.count
-        let nameCount = name.utf8.count
+        let nameCount = nameBytes.count
         var i = 0
         while i < count {
             // One `;`-separated part, trimmed of spaces and tabs.
@@ -115,7 +117,7 @@ public struct StickyCookie: Sendable {
 
     private func nameEquals(_ buf: UnsafeRawBufferPointer, _ start: Int) -> Bool {
         var i = start
-        for b in name.utf8 {
+        for b in nameBytes {
             if buf[i] != b { return false }
             i += 1
         }

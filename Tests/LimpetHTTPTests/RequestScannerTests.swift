@@ -471,6 +471,42 @@ import Testing
         #expect(scanRequest(bytes: bytes, maxHeadLength: 64).outcome == .failure(414))
     }
 
+    @Test func badByteAtEveryPositionOfALongValue() {
+        // Covers the eight-bytes-at-a-time path and the byte-by-byte tail at every alignment.
+        for position in 0..<40 {
+            for bad: UInt8 in [0x00, 0x0A, 0x7F, 0x1B] {
+                var value = Array(repeating: UInt8(ascii: "v"), count: 40)
+                value[position] = bad
+                let bytes = Array("GET / HTTP/1.1\r\nHost: a\r\nX-Long: ".utf8) + value + Array("\r\n\r\n".utf8)
+                #expect(scanRequest(bytes: bytes).outcome == .failure(400), "byte \(bad) at \(position)")
+            }
+            var allowed = Array(repeating: UInt8(ascii: "v"), count: 40)
+            allowed[position] = position % 2 == 0 && position > 0 ? 0x09 : 0xFF  // a leading HTAB would be trimmed
+            let bytes = Array("GET / HTTP/1.1\r\nHost: a\r\nX-Long: ".utf8) + allowed + Array("\r\n\r\n".utf8)
+            let r = scanRequest(bytes: bytes)
+            #expect(r.outcome == .complete, "allowed byte at \(position)")
+            #expect(r.headers.count == 2 && r.headers[1].value.count == 40)
+        }
+    }
+
+    @Test func badByteAtEveryPositionOfALongTarget() {
+        for position in 1..<40 {
+            var target = Array(repeating: UInt8(ascii: "t"), count: 40)
+            target[0] = UInt8(ascii: "/")
+            for bad: UInt8 in [0x7F, 0x80, 0x01, 0x0D] {
+                target[position] = bad
+                let bytes = Array("GET ".utf8) + target + Array(" HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
+                #expect(scanRequest(bytes: bytes).outcome == .failure(400), "byte \(bad) at \(position)")
+            }
+            target[position] = UInt8(ascii: "?")
+            let bytes = Array("GET ".utf8) + target + Array("?x HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
+            let r = scanRequest(bytes: bytes)
+            let head = r.head
+            #expect(head?.path.count == position, "? at \(position)")
+            #expect(head?.query.count == 40 - position - 1 + 2, "? at \(position)")
+        }
+    }
+
     @Test func syntaxErrorsAreReportedBeforeTheHeadEnds() {
         #expect(scanRequest("GET / HTTP/1.1\r\nHost: a\r\nBad Name: x").outcome == .failure(400))
         #expect(scanRequest("G{").outcome == .failure(400))

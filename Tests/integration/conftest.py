@@ -76,13 +76,13 @@ def port_accepts(port, host="127.0.0.1"):
         return False
 
 
-def wait_listening(port, proc, log_path, timeout=START_TIMEOUT, what="process"):
+def wait_listening(port, proc, log_path, timeout=START_TIMEOUT, what="process", host="127.0.0.1"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"{what} exited with status {proc.returncode} before listening on "
                                f"{port}:\n{tail(log_path)}")
-        if port_accepts(port):
+        if port_accepts(port, host):
             return
         time.sleep(0.05)
     raise RuntimeError(f"{what} did not listen on {port} within {timeout}s:\n{tail(log_path)}")
@@ -221,6 +221,51 @@ class Recorder:
         self.sock.close()
 
 
+class GatedBackend:
+    """A one-request-at-a-time backend that signals `arrived` when a request head is in and
+    answers only once `release` is set: a request that is certainly in flight."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen(16)
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        try:
+            c.settimeout(30)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = c.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            self.arrived.set()
+            self.release.wait(30)
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\ngated")
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    def stop(self):
+        self.release.set()
+        self.sock.close()
+
+
 # ---------------------------------------------------------------------------------------
 # Limpet
 
@@ -263,6 +308,7 @@ class Limpet:
         self.write_dynamic(dynamic)
         self.proc = None
         self.starts = 0
+        self.exit_expected = False
 
     def write_dynamic(self, dynamic):
         text = dynamic if isinstance(dynamic, str) else dump_yaml(dynamic)
@@ -491,7 +537,7 @@ def make_limpet(request, io_mode, limpet_bin, tmp_path):
     yield make
     failures = []
     for limpet in made:
-        if limpet.proc is not None and not limpet.alive():
+        if limpet.proc is not None and not limpet.alive() and not limpet.exit_expected:
             failures.append(limpet)
         limpet.stop()
     if failures:

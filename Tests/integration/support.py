@@ -11,7 +11,7 @@ import re
 import socket
 import time
 
-DEFAULT_TIMEOUT = 30.0
+DEFAULT_TIMEOUT = 20.0
 
 
 def pattern_bytes(size, offset=0):

@@ -23,7 +23,7 @@ def assert_still_usable(conn):
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_upload_content_length(stack, size):
-    with Conn(stack.port, timeout=120) as c:
+    with Conn(stack.port, timeout=60) as c:
         resp, sent_sha = upload(c, "POST", "/upload", "plain.localhost", size)
         assert resp.status == 200, resp
         info = parse_whoami(resp.text)
@@ -34,7 +34,7 @@ def test_upload_content_length(stack, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_upload_chunked(stack, size):
-    with Conn(stack.port, timeout=120) as c:
+    with Conn(stack.port, timeout=60) as c:
         resp, sent_sha = upload(c, "POST", "/upload", "plain.localhost", size, chunked=True,
                                 chunk_sizes=CHUNK_SIZES)
         assert resp.status == 200, resp
@@ -46,7 +46,7 @@ def test_upload_chunked(stack, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_download_content_length(stack, size):
-    with Conn(stack.port, timeout=120) as c:
+    with Conn(stack.port, timeout=60) as c:
         resp = c.request("GET", f"/data?size={size}", keep_body=size <= MiB)
         assert resp.status == 200, resp
         assert resp.header("Content-Length") == str(size)
@@ -57,7 +57,7 @@ def test_download_content_length(stack, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_download_chunked(stack, size):
-    with Conn(stack.port, timeout=120) as c:
+    with Conn(stack.port, timeout=60) as c:
         resp = c.request("GET", f"/data?size={size}&chunked=1", keep_body=size <= MiB)
         assert resp.status == 200, resp
         assert resp.framing in ("chunked", "length"), f"an HTTP/1.1 response lost its framing: {resp}"
@@ -68,7 +68,7 @@ def test_download_chunked(stack, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_download_close_delimited(stack, size):
-    with Conn(stack.port, timeout=120) as c:
+    with Conn(stack.port, timeout=60) as c:
         resp = c.request("GET", f"/data?size={size}&close=1", keep_body=size <= MiB)
         assert resp.status == 200, resp
         assert resp.body_length == size

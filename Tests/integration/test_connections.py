@@ -172,7 +172,7 @@ def test_ipv6_loopback_entry_point(make_limpet, backends):
     limpet.static["entryPoints"]["web6"] = {"address": f"[::1]:{port6}"}
     limpet.config_path.write_text(conftest.dump_yaml(limpet.static))
     limpet.start()
-    conftest.wait_listening(port6, limpet.proc, limpet.log_path, what="limpet [::1]")
+    conftest.wait_listening(port6, limpet.proc, limpet.log_path, what="limpet [::1]", host="::1")
     with Conn(port6, host="::1") as c:
         resp = c.request("GET", "/v6")
         assert resp.status == 200, resp

@@ -85,7 +85,7 @@ def test_rss_bounded_during_1gib_download(mem_limpet):
 def test_rss_bounded_during_1gib_upload(mem_limpet):
     limpet = mem_limpet
     baseline = limpet.rss_kib()
-    with Conn(limpet.port, timeout=120) as c, RssSampler(limpet) as sampler:
+    with Conn(limpet.port, timeout=60) as c, RssSampler(limpet) as sampler:
         resp, sent_sha = upload(c, "POST", "/big-upload", "plain.localhost", GiB)
     assert resp.status == 200, resp
     info = parse_whoami(resp.text)

@@ -138,3 +138,50 @@ def test_cookie_header_forwarded_to_backend(stack):
     info = r.whoami()
     cookies = [v for k, v in info["headers"] if k.lower() == "cookie"]
     assert cookies == [f"lb={sticky_value(a.url)}; user=42"]
+
+
+def test_cookie_attributes(make_limpet, backends):
+    def svc(cookie):
+        return {"loadBalancer": {"servers": [{"url": backends.a.url}], "sticky": {"cookie": cookie}}}
+    dyn = {"http": {
+        "routers": {"full": {"rule": "Host(`full.localhost`)", "service": "full"},
+                    "neg": {"rule": "Host(`neg.localhost`)", "service": "neg"}},
+        "services": {
+            "full": svc({"name": "my cookie", "secure": True, "httpOnly": True, "sameSite": "LAX",
+                         "maxAge": 60, "path": "/app", "domain": ".example.com"}),
+            "neg": svc({"name": "n", "maxAge": -1, "sameSite": "bogus"}),
+        }}}
+    limpet = make_limpet(dyn)
+    r = get(limpet.port, "/app/x", host="full.localhost")
+    assert r.status == 200
+    cookies = r.header_all("Set-Cookie")
+    assert len(cookies) == 1, cookies
+    name, value, attrs = parse_set_cookie(cookies[0])
+    assert name == "my_cookie", "the configured name must be sanitised"
+    assert value == sticky_value(backends.a.url)
+    assert attrs == {"path": "/app", "domain": "example.com", "max-age": "60", "httponly": True,
+                     "secure": True, "samesite": "Lax"}, cookies[0]
+    # The sanitised name is the one honoured on requests.
+    r2 = get(limpet.port, "/app/x", host="full.localhost", headers=[("Cookie", f"my_cookie={value}")])
+    assert not r2.header_all("Set-Cookie")
+
+    r = get(limpet.port, "/", host="neg.localhost")
+    name, value, attrs = parse_set_cookie(r.header("Set-Cookie"))
+    assert name == "n"
+    assert attrs == {"path": "/", "max-age": "0"}, r.header("Set-Cookie")
+
+
+def test_pinned_server_unreachable_is_502_not_moved(make_limpet, backends):
+    """No health check: a cookie naming an unreachable server gets 502, no silent move (SPEC §5.1)."""
+    dyn = {"http": {"routers": {"p": {"rule": "Host(`p.localhost`)", "service": "p"}},
+                    "services": {"p": {"loadBalancer": {
+                        "servers": [{"url": backends.a.url}, {"url": backends.dead_url}],
+                        "sticky": {"cookie": {"name": "pin"}}}}}}}
+    limpet = make_limpet(dyn)
+    for _ in range(3):
+        r = get(limpet.port, "/", host="p.localhost", headers=[("Cookie", f"pin={sticky_value(backends.dead_url)}")])
+        assert r.status == 502, r
+        assert not [c for c in r.header_all("Set-Cookie") if c.startswith("pin=")], \
+            "the session must not be moved silently"
+    r = get(limpet.port, "/", host="p.localhost", headers=[("Cookie", f"pin={sticky_value(backends.a.url)}")])
+    assert r.status == 200 and r.whoami_name == backends.a.name

@@ -1,0 +1,365 @@
+import LimpetConfig
+import LimpetRouting
+import Testing
+
+@Suite struct DynamicConfigTests {
+    static let staticFile = """
+        entryPoints:
+          web: {address: ":8000"}
+          other: {address: ":8001"}
+          traefik: {address: ":8080"}
+        providers:
+          file: {filename: dynamic.yaml}
+        """
+
+    static let dynamicFile = """
+        http:
+          routers:
+            app:
+              rule: "Host(`app.localhost`) && PathPrefix(`/`)"
+              service: app
+              middlewares: [strip]
+            split:
+              rule: Host(`split.localhost`)
+              entryPoints: [other]
+              service: split@file
+              priority: 100
+          services:
+            app:
+              loadBalancer:
+                strategy: wrr
+                passHostHeader: false
+                servers:
+                  - url: "http://127.0.0.1:9001"
+                  - url: "http://localhost:9002"
+                    weight: 3
+                sticky:
+                  cookie: {name: "", secure: true, httpOnly: true, sameSite: LAX,
+                           maxAge: -1, path: "/", domain: ".example.com", secret: ""}
+                  drainTimeout: 30s
+                healthCheck: {path: /health, interval: 10s, timeout: 2s, headers: {X-Check: "1"}}
+                passiveHealthCheck: {failureWindow: 5s, maxFailedAttempts: 3}
+            canary:
+              loadBalancer:
+                servers: [{url: "http://[::1]:9003"}]
+                sticky: {cookie: {name: "my cookie"}}
+            split:
+              weighted:
+                services: [{name: app, weight: 3}, {name: canary, weight: 1}]
+                sticky: {cookie: {name: lvl1}}
+          middlewares:
+            strip: {stripPrefix: {prefixes: ["/api"]}}
+            limit: {rateLimit: {average: 100, burst: 50}}
+        """
+
+    @Test func validFilesBuildASnapshot() throws {
+        let dir = try TempConfig(["limpet.yaml": Self.staticFile, "dynamic.yaml": Self.dynamicFile])
+        defer { dir.remove() }
+        #expect(dir.check() == [])
+        let config = try ConfigLoader.loadStatic(path: dir.path("limpet.yaml"))
+        let snapshot = try ConfigLoader.loadSnapshot(for: config, generation: 7)
+        #expect(snapshot.generation == 7)
+        #expect(snapshot.entryPointNames == ["web", "other", "traefik"])
+        #expect(snapshot.services.map(\.name) == ["app@file", "canary@file", "split@file"])
+
+        // Default entry points: all but `traefik`.
+        #expect(snapshot.routeTables[0].routers.map(\.name) == ["app@file"])
+        #expect(snapshot.routeTables[1].routers.map(\.name) == ["split@file", "app@file"])
+        #expect(snapshot.routeTables[2].routers.isEmpty)
+        let app = snapshot.routeTables[0].routers[0]
+        #expect(app.priority == "Host(`app.localhost`) && PathPrefix(`/`)".count)
+        #expect(app.middlewares == ["strip@file"])
+        #expect(snapshot.routeTables[1].routers[0].priority == 100)
+        #expect(withRequest(host: "APP.localhost:8000") { snapshot.routeTables[0].match($0)?.name } == "app@file")
+
+        guard case .loadBalancer(let lb) = snapshot.services[0].kind else {
+            Issue.record("app is not a load balancer")
+            return
+        }
+        #expect(lb.passHostHeader == false && lb.strategy == .wrr)
+        #expect(lb.servers.map(\.url) == ["http://127.0.0.1:9001", "http://localhost:9002"])
+        #expect(lb.servers.map(\.weight) == [1, 3])
+        #expect(lb.servers[0].address.description == "127.0.0.1:9001")
+        #expect(String(decoding: lb.servers[1].hostHeader, as: UTF8.self) == "localhost:9002")
+        #expect(lb.drainTimeout == .seconds(30))
+        #expect(lb.healthCheck?.path == "/health" && lb.healthCheck?.interval == .seconds(10))
+        #expect(lb.healthCheck?.unhealthyInterval == .seconds(10) && lb.healthCheck?.timeout == .seconds(2))
+        #expect(lb.healthCheck?.headers == [HeaderField(name: "X-Check", value: "1")])
+        #expect(lb.passiveHealthCheck == PassiveHealthCheck(failureWindow: .seconds(5), maxFailedAttempts: 3))
+        let sticky = try #require(lb.sticky)
+        #expect(sticky.name == "_fb0b0")
+        #expect(String(decoding: sticky.setCookieLine(server: 0), as: UTF8.self)
+                == "Set-Cookie: _fb0b0=b52e7b55edbbb02e; Path=/; Domain=example.com; Max-Age=0; HttpOnly; Secure; SameSite=Lax\r\n")
+
+        guard case .loadBalancer(let canary) = snapshot.services[1].kind else { return }
+        #expect(canary.sticky?.name == "my_cookie")
+        #expect(canary.servers[0].address.description == "[::1]:9003")
+        #expect(String(decoding: canary.servers[0].hostHeader, as: UTF8.self) == "[::1]:9003")
+
+        guard case .weighted(let split) = snapshot.services[2].kind else {
+            Issue.record("split is not weighted")
+            return
+        }
+        #expect(split.children == [WeightedChild(serviceIndex: 0, weight: 3, name: "app"),
+                                   WeightedChild(serviceIndex: 1, weight: 1, name: "canary")])
+        #expect(split.sticky?.name == "lvl1")
+        #expect(split.sticky?.values.map { String(decoding: $0, as: UTF8.self) }
+                == ["a172cedcae47474b", "e100fbce008c04ec"])
+
+        let dynamic = try ConfigLoader.loadDynamic(for: config)
+        #expect(dynamic.middlewares.map(\.name) == ["strip@file", "limit@file"])
+        if case .rateLimit(let average, let burst, let period) = dynamic.middlewares[1].kind {
+            #expect(average == 100 && burst == 50 && period == .seconds(1))
+        } else {
+            Issue.record("limit is not a rateLimit")
+        }
+    }
+
+    @Test func missingReferencesPointAtTheValue() throws {
+        let dir = try TempConfig(["limpet.yaml": Self.staticFile, "dynamic.yaml": """
+            http:
+              routers:
+                app:
+                  rule: Host(`a`)
+                  service: nope
+                  middlewares: [strip, gone]
+                  entryPoints: [web, websecure]
+              services:
+                split:
+                  weighted:
+                    services: [{name: missing}]
+              middlewares:
+                strip: {stripPrefix: {prefixes: ["/api"]}}
+            """])
+        defer { dir.remove() }
+        #expect(dir.check() == [
+            "dynamic.yaml:5:16: router \"app@file\": service \"nope\" not found (looked for \"nope@file\")",
+            "dynamic.yaml:6:28: router \"app@file\": middleware \"gone\" not found (looked for \"gone@file\")",
+            "dynamic.yaml:7:26: router \"app@file\": entry point \"websecure\" is not defined in limpet.yaml (defined: web, other, traefik)",
+            "dynamic.yaml:11:27: service \"missing\" not found (looked for \"missing@file\")",
+        ])
+        let config = try ConfigLoader.loadStatic(path: dir.path("limpet.yaml"))
+        #expect(throws: ConfigError.self) { try ConfigLoader.loadSnapshot(for: config, generation: 1) }
+    }
+
+    @Test func tcpAndUdpAreNotSupported() throws {
+        let dir = try TempConfig(["limpet.yaml": Self.staticFile, "dynamic.yaml": """
+            tcp:
+              routers: {}
+            udp: {}
+            tls: {}
+            """])
+        defer { dir.remove() }
+        #expect(dir.check() == [
+            "dynamic.yaml:1:1: \"tcp\" routers and services are not supported by Limpet (HTTP only)",
+            "dynamic.yaml:3:1: \"udp\" routers and services are not supported by Limpet (HTTP only)",
+            "dynamic.yaml:4:1: warning: \"tls\" is a Traefik option Limpet does not implement; it is ignored",
+        ])
+    }
+
+    @Test func schemaErrorsInDynamicFiles() throws {
+        let dir = try TempConfig(["limpet.yaml": Self.staticFile, "dynamic.yaml": """
+            http:
+              routers:
+                app:
+                  rule: "Host(`a`) && Path(`b`)"
+                  service: app
+                  priorty: 5
+                  tls: {}
+              services:
+                app:
+                  loadBalancer:
+                    servers: [{url: "https://10.0.0.1"}, {url: "http://10.0.0.2", weight: -1}]
+                    strategy: random
+                    sticky: {cookie: {maxAge: soon}}
+                    healthCheck: {interval: 1x}
+              middlewares:
+                a: {compress: {}}
+                b: {stripPrefx: {}}
+            """])
+        defer { dir.remove() }
+        #expect(dir.check() == [
+            "dynamic.yaml:4:32: http.routers.app.rule: invalid rule: path \"b\" does not start with a '/' (character 19 of the rule)",
+            "dynamic.yaml:6:7: unknown key \"http.routers.app.priorty\" (did you mean \"priority\"?)",
+            "dynamic.yaml:7:7: warning: \"http.routers.app.tls\" is a Traefik option Limpet does not implement; it is ignored",
+            "dynamic.yaml:11:25: http.services.app.loadBalancer.servers[0].url: server URL \"https://10.0.0.1\": scheme \"https\" is not supported (only http)",
+            "dynamic.yaml:11:79: http.services.app.loadBalancer.servers[1].weight: -1 is out of range; expected between 0 and 1000000",
+            "dynamic.yaml:12:19: http.services.app.loadBalancer.strategy: expected wrr, p2c, leasttime or hrw, found \"random\"",
+            "dynamic.yaml:13:35: http.services.app.loadBalancer.sticky.cookie.maxAge: expected an integer, found \"soon\"",
+            "dynamic.yaml:14:33: http.services.app.loadBalancer.healthCheck.interval: invalid duration \"1x\"; use Go syntax such as 250ms, 10s, 1m30s, or a number of seconds",
+            "dynamic.yaml:16:9: http.middlewares.a: middleware type \"compress\" is not supported by Limpet",
+            "dynamic.yaml:17:9: http.middlewares.b: unknown middleware type \"stripPrefx\" (did you mean \"stripPrefix\"?)",
+        ])
+    }
+
+    @Test func aBrokenServiceIsReportedOnceNotAsMissing() throws {
+        let dir = try TempConfig(["limpet.yaml": Self.staticFile, "dynamic.yaml": """
+            http:
+              routers:
+                r: {rule: "Host(`a`)", service: s, middlewares: [m]}
+              services:
+                s: {loadBalancer: {strategy: fastest}}
+              middlewares:
+                m: {addPrefix: {prefix: nope}}
+            """])
+        defer { dir.remove() }
+        #expect(dir.check() == [
+            "dynamic.yaml:5:34: http.services.s.loadBalancer.strategy: expected wrr, p2c, leasttime or hrw, found \"fastest\"",
+            "dynamic.yaml:7:29: http.middlewares.m.addPrefix.prefix: must start with '/' (found \"nope\")",
+        ])
+    }
+
+    @Test func unsupportedRuleMatcher() throws {
+        let dir = try TempConfig(["limpet.yaml": Self.staticFile, "dynamic.yaml": """
+            http:
+              routers:
+                r: {rule: "HostRegexp(`.*`)", service: s}
+              services:
+                s: {loadBalancer: {servers: [{url: "http://127.0.0.1:1"}]}}
+            """])
+        defer { dir.remove() }
+        #expect(dir.check() == [
+            "dynamic.yaml:3:16: http.routers.r.rule: invalid rule: matcher HostRegexp is not supported yet (character 1 of the rule)",
+        ])
+    }
+
+    @Test func directoryProviderMergesAndReportsDuplicates() throws {
+        let dir = try TempConfig([
+            "limpet.yaml": "entryPoints: {web: {address: \":8000\"}}\nproviders: {file: {directory: conf.d}}\n",
+            "conf.d/a.yml": "http:\n  routers:\n    app: {rule: Host(`a`), service: app}\n",
+            "conf.d/b.yaml": "http:\n  services:\n    app:\n      loadBalancer: {servers: [{url: \"http://127.0.0.1:9001\"}]}\n",
+            "conf.d/sub/c.yaml": "http:\n  routers:\n    other: {rule: Host(`b`), service: app@file}\n",
+            "conf.d/notes.txt": "not yaml: [",
+        ])
+        defer { dir.remove() }
+        #expect(dir.check() == [])
+        let config = try ConfigLoader.loadStatic(path: dir.path("limpet.yaml"))
+        #expect(config.fileProvider?.directory == dir.path("conf.d"))
+        let snapshot = try ConfigLoader.loadSnapshot(for: config, generation: 1)
+        #expect(snapshot.routeTables[0].routers.map(\.name).sorted() == ["app@file", "other@file"])
+
+        let dup = try TempConfig([
+            "limpet.yaml": "providers: {file: {directory: conf.d}}\n",
+            "conf.d/a.yml": "http:\n  services:\n    app:\n      loadBalancer: {servers: []}\n",
+            "conf.d/b.yml": "http:\n  services:\n    app:\n      loadBalancer: {servers: []}\n",
+        ])
+        defer { dup.remove() }
+        #expect(dup.check() == [
+            "conf.d/b.yml:3:5: service \"app@file\" is defined twice: here and at conf.d/a.yml:3:5",
+        ])
+    }
+
+    @Test func aBrokenFileKeepsNothing() throws {
+        let dir = try TempConfig(["limpet.yaml": Self.staticFile, "dynamic.yaml": "http:\n  routers: {a: [\n"])
+        defer { dir.remove() }
+        let config = try ConfigLoader.loadStatic(path: dir.path("limpet.yaml"))
+        do {
+            _ = try ConfigLoader.loadSnapshot(for: config, generation: 2)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.diagnostics.count == 1)
+            #expect(error.description.hasPrefix(dir.path("dynamic.yaml") + ":"))
+        }
+    }
+
+    @Test func weightedCyclesAreErrors() throws {
+        let dir = try TempConfig(["limpet.yaml": Self.staticFile, "dynamic.yaml": """
+            http:
+              services:
+                a: {weighted: {services: [{name: b}]}}
+                b: {weighted: {services: [{name: a}]}}
+            """])
+        defer { dir.remove() }
+        let lines = dir.check()
+        #expect(lines.count >= 1)
+        #expect(lines.allSatisfy { $0.contains("form a cycle") })
+    }
+
+    @Test func otherProvidersAndInternalServices() throws {
+        let dir = try TempConfig([
+            "limpet.yaml": "entryPoints: {web: {address: \":8000\"}}\nproviders: {file: {filename: d.yaml}, docker: {}}\n",
+            "d.yaml": """
+                http:
+                  routers:
+                    a: {rule: Host(`a`), service: whoami@docker}
+                    b: {rule: Host(`b`), service: api@internal}
+                    c: {rule: Host(`c`), service: x@swarm}
+                """,
+        ])
+        defer { dir.remove() }
+        #expect(dir.check() == [
+            "d.yaml:4:35: warning: router \"b@file\": internal services (api@internal) are served on the traefik entry point only; this router is ignored",
+            "d.yaml:5:35: router \"c@file\": service \"x@swarm\" not found (looked for \"x@swarm\")",
+        ])
+    }
+
+    @Test func namesMustNotBeQualified() throws {
+        let dir = try TempConfig(["limpet.yaml": Self.staticFile, "dynamic.yaml": """
+            http:
+              services:
+                app@file: {loadBalancer: {servers: []}}
+            """])
+        defer { dir.remove() }
+        #expect(dir.check().first?.hasPrefix("dynamic.yaml:3:5: service \"app@file\": a name defined here must not contain '@'") == true)
+    }
+
+    @Test func unresolvableServerHost() throws {
+        let dir = try TempConfig(["limpet.yaml": Self.staticFile, "dynamic.yaml": """
+            http:
+              services:
+                s: {loadBalancer: {servers: [{url: "http://no-such-host.invalid:80"}]}}
+            """])
+        defer { dir.remove() }
+        let lines = dir.check()
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("dynamic.yaml:3:40: server \"http://no-such-host.invalid:80\": cannot resolve") == true)
+    }
+}
+
+@Suite struct SnapshotStoreTests {
+    @Test func publishSwapsAndBumpsTheGeneration() {
+        let first = Snapshot(generation: 1, entryPointNames: ["web"], routeTables: [RouteTable(routers: [])], services: [])
+        let store = SnapshotStore(first)
+        #expect(store.generation == 1)
+        #expect(store.current() === first)
+        let second = Snapshot(generation: 2, entryPointNames: [], routeTables: [], services: [])
+        store.publish(second)
+        #expect(store.generation == 2)
+        #expect(store.current() === second)
+    }
+
+    @Test func concurrentReadersSeeWholeSnapshots() async {
+        let store = SnapshotStore(Snapshot(generation: 0, entryPointNames: [], routeTables: [], services: []))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for g in 1...1000 {
+                    store.publish(Snapshot(generation: UInt64(g), entryPointNames: [], routeTables: [], services: []))
+                }
+            }
+            for _ in 0..<2 {
+                group.addTask {
+                    var last: UInt64 = 0
+                    for _ in 0..<1000 {
+                        let seen = store.generation
+                        let snapshot = store.current()
+                        #expect(snapshot.generation >= seen)
+                        #expect(snapshot.generation >= last)
+                        last = snapshot.generation
+                    }
+                }
+            }
+        }
+        #expect(store.generation == 1000)
+    }
+}
+
+func withRequest<T>(method: String = "GET", host: String, path: String = "/", _ body: (RequestView) -> T) -> T {
+    let m = Array(method.utf8), h = Array(host.utf8), p = Array(path.utf8), q: [UInt8] = []
+    return m.withUnsafeBytes { mb in
+        h.withUnsafeBytes { hb in
+            p.withUnsafeBytes { pb in
+                q.withUnsafeBytes { qb in body(RequestView(method: mb, host: hb, path: pb, query: qb)) }
+            }
+        }
+    }
+}
