@@ -14,8 +14,8 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 if [ "${1:-}" = test ]; then
-  python3 -c 'import pytest, websockets, requests' 2>/dev/null ||
-    python3 -m pip install -q pytest websockets requests 2>/dev/null ||
+  python3 -c 'import pytest, websockets, requests, yaml' 2>/dev/null ||
+    python3 -m pip install -q pytest websockets requests pyyaml 2>/dev/null ||
     python3 -m pip install -q --break-system-packages pytest websockets requests
 fi
 command -v swift >/dev/null || { echo "swift is not on PATH: install the Swift 6 toolchain first" >&2; exit 1; }

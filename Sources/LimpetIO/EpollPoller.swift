@@ -13,6 +13,11 @@ public final class EpollPoller: Poller {
         case connect(address: UnsafeRawPointer, length: UInt32, started: Bool, token: UInt64)
         case splice(from: Int32, to: Int32, count: Int, token: UInt64)
 
+        var isConnect: Bool {
+            if case .connect = self { return true }
+            return false
+        }
+
         var token: UInt64 {
             switch self {
             case .accept(let t), .recv(_, _, let t), .send(_, _, let t), .connect(_, _, _, let t), .splice(_, _, _, let t): t
@@ -22,6 +27,11 @@ public final class EpollPoller: Poller {
 
     private struct Slot {
         var registered = false
+        /// Whether the socket may have data (or room): set by every edge, cleared by EAGAIN. An operation is only
+        /// tried while its side may be ready, which saves the EAGAIN syscall that an optimistic try would cost
+        /// after every request (the next request or the response is rarely there yet).
+        var readReady = true
+        var writeReady = true
         var read: Operation?
         var write: Operation?
     }
@@ -59,14 +69,14 @@ public final class EpollPoller: Poller {
         let i = slotIndex(fd)
         precondition(slots[i].read == nil, "two read operations on fd \(fd)")
         slots[i].read = op
-        fresh.append(fd)
+        if slots[i].readReady { fresh.append(fd) }
     }
 
     private func submitWrite(_ fd: Int32, _ op: Operation) {
         let i = slotIndex(fd)
         precondition(slots[i].write == nil, "two write operations on fd \(fd)")
         slots[i].write = op
-        fresh.append(fd)
+        if slots[i].writeReady || op.isConnect { fresh.append(fd) }
     }
 
     public func accept(fd: Int32, token: UInt64) { submitRead(fd, .accept(token: token)) }
@@ -133,8 +143,16 @@ public final class EpollPoller: Poller {
                 continue
             }
             let fd = Int32(truncatingIfNeeded: datas[k])
-            if events[k] & readMask != 0 { _ = tryRead(fd, deliver) }
-            if events[k] & writeMask != 0 { _ = tryWrite(fd, deliver) }
+            let i = Int(fd)
+            guard i < slots.count, slots[i].registered else { continue }
+            if events[k] & readMask != 0 {
+                slots[i].readReady = true
+                _ = tryRead(fd, deliver)
+            }
+            if events[k] & writeMask != 0 {
+                slots[i].writeReady = true
+                _ = tryWrite(fd, deliver)
+            }
         }
     }
 
@@ -148,7 +166,10 @@ public final class EpollPoller: Poller {
             var length = socklen_t(0)
             for n in 0..<acceptBatch {
                 let c = limpet_accept(fd, &peer, &length)
-                if c == -EAGAIN { return n }
+                if c == -EAGAIN {
+                    slots[i].readReady = false
+                    return n
+                }
                 deliver(Completion(token: token, result: c, more: true))
                 if c < 0 { return n + 1 }
             }
@@ -156,13 +177,19 @@ public final class EpollPoller: Poller {
             return acceptBatch
         case .recv(let buffer, let count, let token):
             let n = limpet_recv(fd, buffer, count)
-            if n == -Int(EAGAIN) { return 0 }
+            if n == -Int(EAGAIN) {
+                slots[i].readReady = false
+                return 0
+            }
             slots[i].read = nil
             deliver(Completion(token: token, result: Int32(n), more: false))
             return 1
         case .splice(let from, let to, let count, let token):
             let n = limpet_splice(from, to, count)
-            if n == -Int(EAGAIN) { return 0 }
+            if n == -Int(EAGAIN) {
+                slots[i].readReady = false  // the pipe is empty by contract, so the socket is
+                return 0
+            }
             slots[i].read = nil
             deliver(Completion(token: token, result: Int32(n), more: false))
             return 1
@@ -184,13 +211,17 @@ public final class EpollPoller: Poller {
             let r = limpet_connect(fd, address.assumingMemoryBound(to: sockaddr.self), length)
             if r == -EINPROGRESS || r == -EALREADY {
                 if !started { slots[i].write = .connect(address: address, length: length, started: true, token: token) }
+                slots[i].writeReady = false
                 return 0
             }
             result = (r == -EISCONN) ? 0 : Int(r)
         default:
             preconditionFailure("read operation on the write side")
         }
-        if result == -Int(EAGAIN) { return 0 }
+        if result == -Int(EAGAIN) {
+            slots[i].writeReady = false
+            return 0
+        }
         slots[i].write = nil
         deliver(Completion(token: op.token, result: Int32(result), more: false))
         return 1

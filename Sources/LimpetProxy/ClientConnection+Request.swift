@@ -63,12 +63,26 @@ extension ClientConnection {
     private func startExchange(_ head: RequestHead, source: UnsafeRawBufferPointer) {
         clearDeadline()
         requestMethod = head.method
-        requestKeepAlive = head.keepAlive && head.version == .http11
+        requestKeepAlive = head.keepAlive  // HTTP/1.0 only with "Connection: keep-alive"
+        requestIsHTTP10 = head.version == .http10
         requestUpgrade = head.upgrade
         requestIdempotent = head.method.isIdempotent
         let framing = head.bodyFraming
         requestHasBody = framing != .none
         requestBody = BodyTracker(framing)
+        // Chunk framing that already arrived behind the head is checked before anything is forwarded, so a
+        // malformed body is rejected without the upstream ever seeing the request. (Framing errors that arrive
+        // later can only abort the upstream connection: the head is on its way by then.)
+        if framing == .chunked {
+            var probe = requestBody
+            let behind = UnsafeRawBufferPointer(rebasing: source[head.headLength...])
+            if probe.take(behind) == nil {
+                inStart += head.headLength
+                requestPhase = .done
+                respondLocally(status: 400, body: "400 Bad Request", close: true)
+                return
+            }
+        }
 
         func bytes(_ span: Span?) -> UnsafeRawBufferPointer {
             guard let span, !span.isEmpty else { return UnsafeRawBufferPointer(start: source.baseAddress, count: 0) }

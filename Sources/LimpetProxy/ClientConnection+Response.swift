@@ -88,12 +88,14 @@ extension ClientConnection {
                 }
                 upgraded = framing == .tunnel
                 responseKeepAlive = head.keepAlive && framing != .untilClose
+                // An HTTP/1.0 client cannot read chunked framing as a delimiter: end its response with the connection.
                 closeAfterResponse = closeAfterResponse || !requestKeepAlive || framing == .untilClose
-                    || worker.draining
+                    || worker.draining || (requestIsHTTP10 && framing == .chunked)
                 responseBody = BodyTracker(framing)
                 setCookie.withUnsafeBytes { extra in
                     HeadWriter.writeResponse(head, headers: worker.headers, source: source, extra: extra,
-                                             close: closeAfterResponse && !upgraded, into: &writer)
+                                             close: closeAfterResponse && !upgraded,
+                                             announceKeepAlive: requestIsHTTP10 && !closeAfterResponse, into: &writer)
                 }
             }
             responseStart += head.headLength

@@ -56,6 +56,7 @@ final class ClientConnection: LoopHandler {
     var server: ServerRuntime?
     var requestMethod = Method.get
     var requestKeepAlive = true
+    var requestIsHTTP10 = false
     var requestUpgrade = false
     var requestIdempotent = true
     var requestHasBody = false

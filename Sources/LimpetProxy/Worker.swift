@@ -171,10 +171,14 @@ final class Worker: LoopHandler {
 
     // MARK: upstream pool
 
-    /// A pooled connection to `server` that still looks alive, if any.
+    /// A pooled connection to `server` that still looks alive, if any. One idle for a while is checked with a
+    /// `MSG_PEEK` first (servers close idle connections after their keep-alive timeout); one just returned is
+    /// used as it is, and the idempotent-retry rule covers the rare race.
     func takeIdle(_ server: ServerRuntime) -> UpstreamConnection? {
         while let connection = server.idle.popLast() {
-            if limpet_idle_socket_is_dead(connection.fd) == 0 { return connection }
+            if loop.now &- connection.idleSince < 200_000_000 || limpet_idle_socket_is_dead(connection.fd) == 0 {
+                return connection
+            }
             connection.close(loop: loop)
         }
         return nil
