@@ -59,7 +59,11 @@ public struct ByteWriter {
     /// Appends the UTF-8 bytes of a literal.
     @inlinable
     public mutating func append(_ s: StaticString) {
-        s.withUTF8Buffer { append(UnsafeRawBufferPointer($0)) }
+        if s.hasPointerRepresentation {
+            append(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        } else {
+            s.withUTF8Buffer { append(UnsafeRawBufferPointer($0)) }
+        }
     }
 
     /// Appends one byte.

@@ -100,21 +100,26 @@ enum FieldScanner {
             // Field value: OWS, then VCHAR / obs-text / SP / HTAB up to CRLF.
             while i < limit && ASCII.isOWS(b[i]) { i += 1 }
             let valueStart = i
-            while i < limit {
-                let v = b[i]
-                if v >= 0x20 {
-                    if v == 0x7F { return .failure(400, "control byte in header value") }
-                    i += 1
-                    continue
+            value: while true {
+                // Eight ordinary bytes at a time, then up to eight one by one.
+                while i &+ 8 <= limit && !ASCII.hasControlByte(b.loadUnaligned(fromByteOffset: i, as: UInt64.self)) {
+                    i &+= 8
                 }
-                if v == ASCII.htab {
-                    i += 1
-                    continue
+                let stop = min(i &+ 8, limit)
+                while i < stop {
+                    let v = b[i]
+                    if v >= 0x20 {
+                        if v == 0x7F { return .failure(400, "control byte in header value") }
+                    } else if v == ASCII.cr {
+                        break value
+                    } else if v != ASCII.htab {
+                        if v == ASCII.lf { return .failure(400, "bare LF") }
+                        if v == 0 { return .failure(400, "NUL in header value") }
+                        return .failure(400, "control byte in header value")
+                    }
+                    i &+= 1
                 }
-                if v == ASCII.cr { break }
-                if v == ASCII.lf { return .failure(400, "bare LF") }
-                if v == 0 { return .failure(400, "NUL in header value") }
-                return .failure(400, "control byte in header value")
+                if i >= limit { break }
             }
             guard i + 1 < limit else { return .incomplete }
             guard b[i + 1] == ASCII.lf else { return .failure(400, "CR not followed by LF") }

@@ -26,9 +26,11 @@ public enum HeaderKind: UInt8, Sendable {
 
     /// Recognises a header name, ASCII case-insensitively, without allocating.
     public static func classify(_ name: UnsafeRawBufferPointer) -> HeaderKind {
-        classify(name, at: 0, count: name.count)
+        for b in name where !ASCII.isTChar(b) { return .other }
+        return classify(name, at: 0, count: name.count)
     }
 
+    /// Recognises the `count` bytes at `o`, which must all be tchars (the scanners check).
     @usableFromInline
     static func classify(_ b: UnsafeRawBufferPointer, at o: Int, count: Int) -> HeaderKind {
         switch count {
@@ -121,7 +123,8 @@ public final class HeaderTable {
     @usableFromInline let storage: UnsafeMutablePointer<HeaderEntry>
     /// The most entries a scan can record; one more header fails the scan (431 for requests).
     public let capacity: Int
-    @usableFromInline var _count: Int = 0
+    /// Confined to one loop and never accessed overlappingly: skip dynamic exclusivity checks.
+    @exclusivity(unchecked) @usableFromInline var _count: Int = 0
 
     /// Allocates room for `capacity` entries (at least one).
     public init(capacity: Int = 128) {

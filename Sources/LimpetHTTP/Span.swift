@@ -56,25 +56,24 @@ public struct Span: Equatable, Sendable {
     /// Compares the covered bytes with `literal`, ASCII case-insensitively.
     @inlinable
     public func equalsCaseInsensitive(_ literal: StaticString, in source: UnsafeRawBufferPointer) -> Bool {
-        literal.withUTF8Buffer { equalsCaseInsensitive(UnsafeRawBufferPointer($0), in: source) }
+        equalsCaseInsensitive(literal.rawBytes, in: source)
     }
 
     /// Compares the covered bytes with `literal` exactly.
     @inlinable
     public func equals(_ literal: StaticString, in source: UnsafeRawBufferPointer) -> Bool {
-        literal.withUTF8Buffer { lit in
-            guard lit.count == count else { return false }
-            var i = Int(start)
-            for b in lit {
-                if source[i] != b { return false }
-                i += 1
-            }
-            return true
+        let lit = literal.rawBytes
+        guard lit.count == count else { return false }
+        var i = Int(start)
+        for b in lit {
+            if source[i] != b { return false }
+            i += 1
         }
+        return true
     }
 }
 
-/// Byte classes used by the scanners. Masks are bitsets over 0..<64 and 64..<128.
+/// Byte constants and byte classes used by the scanners.
 @usableFromInline
 enum ASCII {
     @inlinable static var cr: UInt8 { 0x0D }
@@ -90,28 +89,54 @@ enum ASCII {
     @inlinable static var slash: UInt8 { 0x2F }
     @inlinable static var question: UInt8 { 0x3F }
 
-    /// tchar (RFC 9110 §5.6.2): `!#$%&'*+-.^_`|~`, DIGIT, ALPHA.
-    @inlinable static var tcharLow: UInt64 { 0x03ff_6cfa_0000_0000 }
-    @inlinable static var tcharHigh: UInt64 { 0x57ff_ffff_c7ff_fffe }
-    /// Bytes allowed in a Host value or an authority: unreserved, sub-delims, `:`, `[`, `]`, `%`.
-    @inlinable static var hostLow: UInt64 { 0x2fff_7ff2_0000_0000 }
-    @inlinable static var hostHigh: UInt64 { 0x47ff_fffe_afff_fffe }
-
+    /// Byte classes, one printable character per byte value so the table lives in read-only data
+    /// with no initialisation: `0x40 | 1` when the byte is a tchar (RFC 9110 §5.6.2: `!#$%&'*+-.^_`|~`,
+    /// DIGIT, ALPHA), `| 2` when it may appear in a Host value or authority (unreserved, sub-delims,
+    /// `:`, `[`, `]`, `%`). Tests check it against those definitions.
     @inlinable
-    static func inMask(_ b: UInt8, low: UInt64, high: UInt64) -> Bool {
-        if b < 64 { return (low >> UInt64(b)) & 1 != 0 }
-        if b < 128 { return (high >> UInt64(b &- 64)) & 1 != 0 }
-        return false
+    static var classTable: StaticString {
+        """
+        @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@C@ACCCCBBCCBCC@CCCCCCCCCCBB@B@@\
+        @CCCCCCCCCCCCCCCCCCCCCCCCCCB@BACACCCCCCCCCCCCCCCCCCCCCCCCCC@A@C@\
+        @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\
+        @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@
+        """
     }
 
     @inlinable
-    static func isTChar(_ b: UInt8) -> Bool { inMask(b, low: tcharLow, high: tcharHigh) }
+    static func isTChar(_ b: UInt8) -> Bool { classTable.utf8Start[Int(b)] & 1 != 0 }
 
     @inlinable
-    static func isHostChar(_ b: UInt8) -> Bool { inMask(b, low: hostLow, high: hostHigh) }
+    static func isHostChar(_ b: UInt8) -> Bool { classTable.utf8Start[Int(b)] & 2 != 0 }
 
     @inlinable
     static func isOWS(_ b: UInt8) -> Bool { b == sp || b == htab }
+
+    /// True when any of the 8 bytes of `w` is a control byte other than obs-text: below 0x20 or 0x7F.
+    /// (SWAR: a byte below n borrows into its high bit when n is subtracted; bytes ≥ 0x80 are masked out.)
+    @inlinable
+    static func hasControlByte(_ w: UInt64) -> Bool {
+        let below20 = (w &- 0x2020_2020_2020_2020) & ~w & 0x8080_8080_8080_8080
+        let x = w ^ 0x7F7F_7F7F_7F7F_7F7F
+        let del = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+        return (below20 | del) != 0
+    }
+
+    /// True when any of the 8 bytes of `w` may not appear in a request-target (≤ 0x20, ≥ 0x7F),
+    /// or is `?` when `question` is set.
+    @inlinable
+    static func hasTargetStop(_ w: UInt64, question: Bool) -> Bool {
+        let below21 = (w &- 0x2121_2121_2121_2121) & ~w & 0x8080_8080_8080_8080
+        let high = w & 0x8080_8080_8080_8080
+        let x = w ^ 0x7F7F_7F7F_7F7F_7F7F
+        let del = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+        var stops = below21 | high | del
+        if question {
+            let q = w ^ 0x3F3F_3F3F_3F3F_3F3F
+            stops |= (q &- 0x0101_0101_0101_0101) & ~q & 0x8080_8080_8080_8080
+        }
+        return stops != 0
+    }
 
     /// ASCII lowercase; other bytes unchanged.
     @inlinable
@@ -128,17 +153,35 @@ enum ASCII {
 }
 
 extension UnsafeRawBufferPointer {
-    /// Case-insensitive comparison of `count` bytes at `offset` with a lowercase literal
-    /// of the same length (the caller checks the length).
+    /// Case-insensitive comparison of the bytes at `offset` with `literal`, which is lowercase letters
+    /// and `-` only; the caller checks that enough bytes follow `offset` and that they are tchars.
+    /// For tchars, `b | 0x20` equals a lowercase letter or `-` exactly when `b` matches it ignoring case,
+    /// so whole words can be compared.
     @inlinable
     func matchesLowercase(at offset: Int, _ literal: StaticString) -> Bool {
-        literal.withUTF8Buffer { lit in
-            var i = offset
-            for b in lit {
-                if ASCII.lower(self[i]) != b { return false }
-                i += 1
-            }
-            return true
+        let lit = literal.rawBytes
+        let n = lit.count
+        var k = 0
+        while k &+ 8 <= n {
+            let word = loadUnaligned(fromByteOffset: offset &+ k, as: UInt64.self) | 0x2020_2020_2020_2020
+            if word != lit.loadUnaligned(fromByteOffset: k, as: UInt64.self) { return false }
+            k &+= 8
         }
+        while k < n {
+            if self[offset &+ k] | 0x20 != lit[k] { return false }
+            k &+= 1
+        }
+        return true
+    }
+}
+
+extension StaticString {
+    /// The literal's UTF-8 bytes. String literals always have a pointer representation, so this
+    /// avoids the closure of `withUTF8Buffer`; a single-scalar `StaticString` is spelled out on the stack
+    /// only if someone builds one explicitly, and is not used by this module.
+    @inlinable
+    var rawBytes: UnsafeRawBufferPointer {
+        precondition(hasPointerRepresentation, "StaticString without pointer representation")
+        return UnsafeRawBufferPointer(start: utf8Start, count: utf8CodeUnitCount)
     }
 }

@@ -35,12 +35,13 @@ public struct WhoamiServer: Sendable {
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             var idle = timeval(tv_sec: Self.idleSeconds, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, socklen_t(MemoryLayout<timeval>.size))
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &idle, socklen_t(MemoryLayout<timeval>.size))
             let job = ConnectionJob(fd: fd, context: context, remote: Self.describe(storage))
             if !Self.spawn(job) { close(fd) }
         }
     }
 
-    /// A connection that sends nothing for this long is closed.
+    /// A connection that sends nothing (or reads nothing we send) for this long is closed.
     static let idleSeconds = 300
 
     /// Starts a detached thread with a small stack for one connection.

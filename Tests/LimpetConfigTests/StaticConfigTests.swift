@@ -67,8 +67,17 @@ import Testing
         #expect(config.engine.workers == 2 && config.engine.io == .epoll)
         #expect(config.engine.spliceThreshold == 131_072 && config.engine.bufferSize == 32_768)
         #expect(config.engine.maxConnections == 10000 && config.engine.ringEntries == 1024)
-        #expect(config.warnings.isEmpty)
-        #expect(dir.check() == [])
+        // Sections that later work implements are accepted, and each is named in a warning.
+        let pending = [
+            "limpet.yaml:14:3: warning: providers.docker: accepted but not implemented yet by this Limpet version",
+            "limpet.yaml:16:3: warning: providers.swarm: accepted but not implemented yet by this Limpet version",
+            "limpet.yaml:22:6: warning: api: accepted but not served yet by this Limpet version",
+            "limpet.yaml:23:7: warning: ping: accepted but not served yet by this Limpet version",
+            "limpet.yaml:24:10: warning: metrics: accepted but not served yet by this Limpet version",
+            "limpet.yaml:25:12: warning: accessLog: accepted but not served yet by this Limpet version",
+        ]
+        #expect(config.warnings.count == pending.count && config.warnings.allSatisfy(\.isWarning))
+        #expect(dir.check() == pending)
     }
 
     @Test func defaults() throws {
@@ -146,6 +155,7 @@ import Testing
         defer { dir.remove() }
         #expect(dir.check() == [
             "limpet.yaml:1:14: entryPoints: expected a mapping, found a list",
+            "limpet.yaml:2:6: warning: api: accepted but not served yet by this Limpet version",
             "limpet.yaml:2:17: api.insecure: expected true or false, found \"maybe\"",
             "limpet.yaml:4:9: providers.file: expected a mapping, found \"dynamic.yaml\"",
         ])
@@ -209,6 +219,7 @@ import Testing
         defer { dir.remove() }
         #expect(dir.check() == [
             "limpet.yaml:3:3: entry point \"b\" listens on 127.0.0.1:8000, which overlaps entry point \"a\" (:8000)",
+            "limpet.yaml:4:7: warning: ping: accepted but not served yet by this Limpet version",
             "limpet.yaml:4:20: ping.entryPoint: no entry point named \"admin\"",
         ])
     }

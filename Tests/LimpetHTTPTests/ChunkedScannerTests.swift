@@ -111,23 +111,40 @@ func expectEveryway(_ text: String, _ expected: ChunkedOutcome, sourceLocation: 
         expectEveryway(text + "rest", .done(text.utf8.count))
     }
 
-    @Test(arguments: [
+    /// Size lines that must be rejected; each is followed by otherwise valid data and the last chunk.
+    static let badSizeLines = [
         // chunk size
         "\r\n", "g\r\n", "-5\r\n", "+5\r\n", "0x5\r\n", " 5\r\n", "5 \r\n", "5\t\r\n", "5\n", "5\r\r\n",
         "00000000000000005\r\n", "4000000000000001\r\n", "FFFFFFFFFFFFFFFF\r\n", "10000000000000000\r\n",
-        // data and the CRLF after it
-        "5\r\nhello\n", "5\r\nhelloX\r\n", "5\r\nhello\r0\r\n\r\n", "5\r\nhello\r\r\n", "5\r\nhell\r\n\r\n",
         // extensions
         "5;\r\n", "5;=x\r\n", "5;a=\r\n", "5;a b\r\n", "5;a=b c\r\n", "5;a=\"x\r\n", "5;a=\"x\"y\r\n",
         "5;a=\"x\\\u{1}\"\r\n", "5;a \r\n", "5;a=b \r\n", "5;a=b;\r\n", "5;@\r\n", "5;a=@\r\n", "5;a=\"x\u{7f}\"\r\n",
-        "5;a\n", "5 x\r\n",
+        "5;a\n", "5 x\r\n", "5;a=b\r\r\n",
+    ]
+
+    @Test(arguments: badSizeLines)
+    func malformedSizeLine(line: String) {
+        expectEveryway(line + "hello\r\n0\r\n\r\n", .failure)
+    }
+
+    @Test(arguments: [
+        // data and the CRLF after it
+        "5\r\nhello\n0\r\n\r\n", "5\r\nhelloX\r\n0\r\n\r\n", "5\r\nhello\r0\r\n\r\n", "5\r\nhello\r\r\n0\r\n\r\n",
+        "5\r\nhell\r\n\r\n0\r\n\r\n", "5\r\nhello0\r\n\r\n",
         // trailers and the final CRLF
         "0\r\n folded\r\n\r\n", "0\r\nX : y\r\n\r\n", "0\r\nNoColon\r\n\r\n", "0\r\nX: a\u{0}\r\n\r\n",
-        "0\r\nX: a\n\r\n", "0\r\n\r\r", "0\r\n\rX", "0\r\n: v\r\n\r\n", "0\r\nX: a\r\r\n", "0\r\n\n",
-        "0\r\nX: a\r\n\n", "0\n\r\n",
+        "0\r\nX: a\n\r\n", "0\r\n\r\r\n", "0\r\n\rX\r\n", "0\r\n: v\r\n\r\n", "0\r\nX: a\r\r\n\r\n", "0\r\n\n",
+        "0\r\nX: a\r\n\n", "0\n\r\n", "0\r\nX: \u{7f}\r\n\r\n", "0\r\nX(: a\r\n\r\n",
     ])
-    func malformed(text: String) {
-        expectEveryway(text + "more bytes\r\n\r\n", .failure)
+    func malformedBody(text: String) {
+        expectEveryway(text, .failure)
+    }
+
+    @Test func validSizeLinesForComparison() {
+        // The malformed size lines above differ from these by one defect each.
+        for line in ["5\r\n", "0000000000000005\r\n", "5;a=b\r\n", "5 ;a\r\n", "5;a=\"x\\\u{9}\"\r\n"] {
+            expectEveryway(line + "hello\r\n0\r\n\r\n", .done(line.utf8.count + 12))
+        }
     }
 
     @Test func largestChunkSize() throws {
