@@ -175,6 +175,13 @@ public enum SnapshotBuilder {
             } else {
                 targets = entryPointNames.indices.filter { entryPointNames[$0] != "traefik" }
             }
+            if ok, !skip, !router.middlewares.isEmpty {
+                // Middlewares are schema-checked but not applied yet: say so instead of serving as if they were.
+                diagnostics.append((router.middlewares[0].location ?? router.location ?? SourceLocation(
+                    file: staticConfig.path, line: 1, column: 1)).diagnostic(
+                        "router \"\(router.name)\": middlewares are accepted but not applied yet by this Limpet "
+                        + "version; requests pass through unchanged", isWarning: true))
+            }
             guard ok, !skip, let rule = router.rule else { continue }
             let compiled = Router(name: router.name, rule: rule, ruleText: router.ruleText,
                                   priority: router.effectivePriority, serviceIndex: serviceIndex,

@@ -55,7 +55,10 @@ import Testing
     @Test func validFilesBuildASnapshot() throws {
         let dir = try TempConfig(["limpet.yaml": Self.staticFile, "dynamic.yaml": Self.dynamicFile])
         defer { dir.remove() }
-        #expect(dir.check() == [])
+        #expect(dir.check() == [
+            "dynamic.yaml:6:21: warning: router \"app@file\": middlewares are accepted but not applied yet by this "
+                + "Limpet version; requests pass through unchanged",
+        ])
         let config = try ConfigLoader.loadStatic(path: dir.path("limpet.yaml"))
         let snapshot = try ConfigLoader.loadSnapshot(for: config, generation: 7)
         #expect(snapshot.generation == 7)
