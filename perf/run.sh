@@ -1,0 +1,497 @@
+#!/usr/bin/env bash
+# Limpet vs HAProxy vs nginx, side by side on one machine (SPEC §10). A benchmark, never a test.
+#
+#   perf/run.sh                      # full run (about 3 minutes with DURATION=10s)
+#   DURATION=3s perf/run.sh          # shorter wrk runs
+#
+# Environment (all optional):
+#   DURATION=10s        length of each wrk run
+#   CONNECTIONS=50      wrk connections
+#   BIG_REPEAT=5        100 MiB transfers per proxy and direction
+#   IDLE_CONNS=10000    idle keep-alive connections for the memory row
+#   LIMPET_IO=auto      engine.io for Limpet: auto | io_uring | epoll
+#   LIMPET_BIN=path     use this limpet binary instead of building one
+#   LIMPET_SCRATCH=dir  swift build --scratch-path (default: .build)
+#   PROXY_CPU=1 LOAD_CPU=0   CPUs for the proxies and for wrk/curl/backends
+#
+# Prints one Markdown table and writes it to perf/out/latest.md (raw tool output goes to
+# perf/out/latest.log). A proxy that fails to build or start gets "n/a" in its column.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="$ROOT/perf/out"
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-50}"
+BIG_REPEAT="${BIG_REPEAT:-5}"
+IDLE_CONNS="${IDLE_CONNS:-10000}"
+LIMPET_IO="${LIMPET_IO:-auto}"
+if [ "$(nproc)" -ge 2 ]; then
+    PROXY_CPU="${PROXY_CPU:-1}"; LOAD_CPU="${LOAD_CPU:-0}"
+else
+    PROXY_CPU="${PROXY_CPU:-0}"; LOAD_CPU="${LOAD_CPU:-0}"
+fi
+
+BACKEND_PORT=18081
+SINK_PORT=18083
+declare -A PORT=([limpet]=18000 [haproxy]=18001 [nginx]=18002)
+PROXIES=(limpet haproxy nginx)
+BIG_BYTES=$((100 * 1024 * 1024))
+CLK_TCK="$(getconf CLK_TCK)"
+
+mkdir -p "$OUT"
+LOG="$OUT/latest.log"
+: > "$LOG"
+log() { echo "[perf] $*" | tee -a "$LOG" >&2; }
+
+# ---------------------------------------------------------------- tools
+need=()
+command -v haproxy >/dev/null || need+=(haproxy)
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v wrk >/dev/null || need+=(wrk)
+command -v curl >/dev/null || need+=(curl)
+command -v python3 >/dev/null || need+=(python3)
+command -v taskset >/dev/null || need+=(util-linux)
+if [ "${#need[@]}" -gt 0 ]; then
+    log "installing ${need[*]}"
+    apt-get update -qq >>"$LOG" 2>&1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}" >>"$LOG" 2>&1
+fi
+
+# 10k idle connections need far more descriptors than the usual 1024. HAProxy reserves two
+# per connection (client and server side) plus two per splice pipe, so its maxconn, and the
+# idle row, are fitted to the limit.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+NOFILE="$(ulimit -n)"
+HAPROXY_MAXPIPES=256
+HAPROXY_MAXCONN=$(( (NOFILE - 2 * HAPROXY_MAXPIPES - 100) / 2 ))
+if [ "$IDLE_CONNS" -gt $((HAPROXY_MAXCONN - 50)) ]; then
+    IDLE_CONNS=$((HAPROXY_MAXCONN - 50))
+    echo "[perf] open-file limit $NOFILE: holding $IDLE_CONNS idle connections" >&2
+fi
+
+# ---------------------------------------------------------------- processes
+TMP="$(mktemp -d /tmp/limpet-perf.XXXXXX)"
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    sleep 0.3
+    for pid in "${PIDS[@]}"; do
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start NAME CPU CMD... — runs CMD in the background pinned to CPU; sets STARTED_PID.
+start() {
+    local name="$1" cpu="$2"; shift 2
+    taskset -c "$cpu" "$@" >"$TMP/$name.out" 2>&1 &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+}
+
+# wait_http PORT PID — until PORT answers HTTP; fails if PID dies or after 20 s.
+wait_http() {
+    local port="$1" pid="$2" i
+    for i in $(seq 1 200); do
+        kill -0 "$pid" 2>/dev/null || return 1
+        if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then return 0; fi
+        sleep 0.1
+    done
+    return 1
+}
+
+# The process and its direct children (nginx's workers).
+tree() { echo "$1"; pgrep -P "$1" 2>/dev/null || true; }
+
+# CPU time (utime + stime, clock ticks) of a process tree.
+cpu_ticks() {
+    local total=0 p fields
+    for p in $(tree "$1"); do
+        [ -r "/proc/$p/stat" ] || continue
+        # Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+        fields="$(sed 's/^.*) //' "/proc/$p/stat")"
+        set -- $fields
+        total=$((total + ${12} + ${13}))
+    done
+    echo "$total"
+}
+
+# Resident memory (KiB) of a process tree.
+rss_kib() {
+    local total=0 p v
+    for p in $(tree "$1"); do
+        v="$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)"
+        total=$((total + ${v:-0}))
+    done
+    echo "$total"
+}
+
+# ---------------------------------------------------------------- build
+LIMPET="${LIMPET_BIN:-}"
+if [ -z "$LIMPET" ]; then
+    log "building limpet (release)"
+    scratch=()
+    [ -n "${LIMPET_SCRATCH:-}" ] && scratch=(--scratch-path "$LIMPET_SCRATCH")
+    if (cd "$ROOT" && swift build -c release --product limpet "${scratch[@]}") >>"$LOG" 2>&1; then
+        LIMPET="$(cd "$ROOT" && swift build -c release --product limpet "${scratch[@]}" --show-bin-path)/limpet"
+    else
+        log "release build failed (see $LOG); Limpet will be n/a"
+    fi
+fi
+
+# ---------------------------------------------------------------- backend
+mkdir -p "$TMP/www" "$TMP/backend" "$TMP/nginx-proxy"
+head -c "$BIG_BYTES" /dev/urandom > "$TMP/www/big"
+head -c "$BIG_BYTES" /dev/urandom > "$TMP/upload.bin"
+BIG_SHA="$(sha256sum < "$TMP/www/big" | cut -c1-64)"
+UPLOAD_SHA="$(sha256sum < "$TMP/upload.bin" | cut -c1-64)"
+
+# Backend nginx: "ok" for every path, /big from disk (sendfile), /upload streamed to the
+# whoami sink, which hashes the body so the script can check it arrived whole.
+cat > "$TMP/backend/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+user root;
+pid $TMP/backend/nginx.pid;
+error_log $TMP/backend/error.log warn;
+worker_rlimit_nofile 65536;
+events { worker_connections 40000; }
+http {
+    access_log off;
+    default_type application/octet-stream;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000000;
+    keepalive_timeout 300s;
+    client_body_temp_path $TMP/backend/body;
+    proxy_temp_path $TMP/backend/proxy;
+    upstream sink { server 127.0.0.1:$SINK_PORT; keepalive 8; }
+    server {
+        listen 127.0.0.1:$BACKEND_PORT backlog=4096;
+        client_max_body_size 0;
+        location / { return 200 "ok"; }
+        location = /big { root $TMP/www; }
+        location = /upload {
+            proxy_pass http://sink;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_request_buffering off;
+            proxy_buffering off;
+        }
+    }
+}
+EOF
+start backend "$LOAD_CPU" nginx -c "$TMP/backend/nginx.conf"
+BACKEND_PID=$STARTED_PID
+wait_http "$BACKEND_PORT" "$BACKEND_PID" || { log "backend nginx did not start"; cat "$TMP/backend.out" >&2; exit 1; }
+
+SINK_OK=0
+if [ -n "$LIMPET" ] && [ -x "$LIMPET" ]; then
+    start sink "$LOAD_CPU" "$LIMPET" whoami --listen "127.0.0.1:$SINK_PORT" --name sink
+    if wait_http "$SINK_PORT" "$STARTED_PID"; then SINK_OK=1; fi
+fi
+[ "$SINK_OK" = 1 ] || log "no upload sink (limpet whoami unavailable): upload rows will be n/a"
+
+# ---------------------------------------------------------------- proxies
+declare -A PID=()
+declare -A COOKIE=()
+COOKIE[limpet]="$(printf '%s' "http://127.0.0.1:$BACKEND_PORT" | sha256sum | cut -c1-16)"
+COOKIE[haproxy]="s1"
+COOKIE[nginx]="${COOKIE[limpet]}"   # nginx OSS has no cookie stickiness: it just forwards it
+
+mkdir -p "$TMP/limpet"
+cat > "$TMP/limpet/limpet.yaml" <<EOF
+entryPoints:
+  web:
+    address: "127.0.0.1:${PORT[limpet]}"
+providers:
+  file:
+    filename: dynamic.yaml
+engine:
+  workers: 1
+  io: $LIMPET_IO
+EOF
+cat > "$TMP/limpet/dynamic.yaml" <<EOF
+http:
+  routers:
+    bench:
+      rule: "PathPrefix(\`/\`)"
+      service: bench
+  services:
+    bench:
+      loadBalancer:
+        servers:
+          - url: "http://127.0.0.1:$BACKEND_PORT"
+        sticky:
+          cookie:
+            name: lb
+EOF
+
+cat > "$TMP/haproxy.cfg" <<EOF
+global
+    nbthread 1
+    maxconn $HAPROXY_MAXCONN
+    maxpipes $HAPROXY_MAXPIPES
+    log stderr format raw local0 err
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 300s
+    timeout server 300s
+    timeout http-keep-alive 300s
+    option http-keep-alive
+    option splice-auto
+    http-reuse always
+frontend web
+    bind 127.0.0.1:${PORT[haproxy]}
+    default_backend bench
+backend bench
+    cookie lb insert
+    server s1 127.0.0.1:$BACKEND_PORT cookie ${COOKIE[haproxy]}
+EOF
+
+cat > "$TMP/nginx-proxy/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+user root;
+pid $TMP/nginx-proxy/nginx.pid;
+error_log $TMP/nginx-proxy/error.log warn;
+worker_rlimit_nofile 65536;
+events { worker_connections $((HAPROXY_MAXCONN * 2)); }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    keepalive_timeout 300s;
+    client_body_temp_path $TMP/nginx-proxy/body;
+    proxy_temp_path $TMP/nginx-proxy/proxy;
+    upstream bench {
+        server 127.0.0.1:$BACKEND_PORT;
+        keepalive 64;
+        keepalive_requests 100000000;
+    }
+    server {
+        listen 127.0.0.1:${PORT[nginx]} backlog=4096;
+        client_max_body_size 0;
+        location / {
+            proxy_pass http://bench;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_request_buffering off;
+            proxy_max_temp_file_size 0;
+        }
+    }
+}
+EOF
+
+start_proxy() {
+    local p="$1"
+    case "$p" in
+        limpet)
+            [ -n "$LIMPET" ] && [ -x "$LIMPET" ] || return 1
+            start limpet "$PROXY_CPU" "$LIMPET" run --config "$TMP/limpet/limpet.yaml" ;;
+        haproxy) start haproxy "$PROXY_CPU" haproxy -db -f "$TMP/haproxy.cfg" ;;
+        nginx) start nginx "$PROXY_CPU" nginx -c "$TMP/nginx-proxy/nginx.conf" ;;
+    esac
+    PID[$p]=$STARTED_PID
+    wait_http "${PORT[$p]}" "$STARTED_PID"
+}
+
+# alive PROXY — started and still running.
+alive() { [ -n "${PID[$1]:-}" ] && kill -0 "${PID[$1]}" 2>/dev/null; }
+
+declare -A R=()   # R[metric|proxy] = formatted value
+for p in "${PROXIES[@]}"; do
+    if start_proxy "$p"; then
+        log "$p started (pid ${PID[$p]}, cpu $PROXY_CPU)"
+    else
+        log "$p failed to start: $( (grep -m2 -iE 'error|fatal|alert|emerg' "$TMP/$p.out" || tail -n 2 "$TMP/$p.out") 2>/dev/null | tr '\n' ' ')"
+        PID[$p]=""
+    fi
+done
+
+# Check the sticky cookie each proxy sets against the value the scenario replays.
+for p in limpet haproxy; do
+    alive "$p" || continue
+    set_cookie="$(curl -s -o /dev/null -D - "http://127.0.0.1:${PORT[$p]}/" | tr -d '\r' \
+        | awk -F': ' 'tolower($1)=="set-cookie" {print $2}' | grep -o '^lb=[^;]*' | cut -c4- || true)"
+    if [ "$set_cookie" != "${COOKIE[$p]}" ]; then
+        log "WARNING: $p set lb=\"$set_cookie\", expected \"${COOKIE[$p]}\""
+    fi
+done
+
+# ---------------------------------------------------------------- scenarios
+fmt() { awk -v v="$1" -v f="$2" 'BEGIN { printf f, v }'; }
+
+# to_ms "432.00us" → 0.432
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+        printf "%.3f", n }'
+}
+
+# wrk_scenario KEY PROXY [extra wrk args...]
+wrk_scenario() {
+    local key="$1" p="$2"; shift 2
+    local url="http://127.0.0.1:${PORT[$p]}/" before after out requests rps p50 p99 errors
+    alive "$p" || return 0
+    before="$(cpu_ticks "${PID[$p]}")"
+    out="$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" 2>&1)" || true
+    after="$(cpu_ticks "${PID[$p]}")"
+    { echo "== $key $p"; echo "$out"; } >>"$LOG"
+    requests="$(awk '/requests in/ {print $1}' <<<"$out")"
+    rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
+    p50="$(awk '$1 == "50%" {print $2}' <<<"$out")"
+    p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
+    errors="$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")"
+    if [ -z "$requests" ] || [ "$requests" = 0 ]; then
+        log "$key/$p: wrk produced no requests"
+        return 0
+    fi
+    [ -n "$errors" ] && log "WARNING: $key/$p: $errors non-2xx responses"
+    alive "$p" || { log "$key/$p: proxy died"; return 0; }
+    R["$key rps|$p"]="$(fmt "$rps" '%.0f')"
+    R["$key p50|$p"]="$(to_ms "$p50")"
+    R["$key p99|$p"]="$(to_ms "$p99")"
+    R["$key cpu|$p"]="$(awk -v d=$((after - before)) -v t="$CLK_TCK" -v n="$requests" \
+        'BEGIN { printf "%.2f", d * 1e6 / t / n }')"
+}
+
+# big_download PROXY — BIG_REPEAT downloads of /big, then one checked by sha256.
+big_download() {
+    local p="$1" url="http://127.0.0.1:${PORT[$1]}/big" before after start_ns end_ns i res ok=1 sha
+    alive "$p" || return 0
+    before="$(cpu_ticks "${PID[$p]}")"
+    start_ns="$(date +%s%N)"
+    for i in $(seq 1 "$BIG_REPEAT"); do
+        res="$(taskset -c "$LOAD_CPU" curl -s -o /dev/null -w '%{http_code} %{size_download}' "$url" || true)"
+        [ "$res" = "200 $BIG_BYTES" ] || { ok=0; log "download/$p: got '$res'"; }
+    done
+    end_ns="$(date +%s%N)"
+    after="$(cpu_ticks "${PID[$p]}")"
+    sha="$(taskset -c "$LOAD_CPU" curl -s "$url" | sha256sum | cut -c1-64)"
+    [ "$sha" = "$BIG_SHA" ] || { ok=0; log "download/$p: body sha256 mismatch"; }
+    if [ "$ok" = 1 ]; then
+        R["down mbs|$p"]="$(awk -v b=$((BIG_BYTES * BIG_REPEAT)) -v ns=$((end_ns - start_ns)) 'BEGIN { printf "%.0f", b / (ns / 1e9) / 1e6 }')"
+        R["down cpu|$p"]="$(awk -v d=$((after - before)) -v t="$CLK_TCK" -v n="$BIG_REPEAT" 'BEGIN { printf "%.0f", d * 1000 / t / n }')"
+    else
+        R["down mbs|$p"]="FAIL"; R["down cpu|$p"]="FAIL"
+    fi
+}
+
+# big_upload PROXY — BIG_REPEAT uploads to /upload; the sink reports each body's sha256.
+big_upload() {
+    local p="$1" url="http://127.0.0.1:${PORT[$1]}/upload" before after start_ns end_ns i res ok=1
+    alive "$p" && [ "$SINK_OK" = 1 ] || return 0
+    before="$(cpu_ticks "${PID[$p]}")"
+    start_ns="$(date +%s%N)"
+    for i in $(seq 1 "$BIG_REPEAT"); do
+        res="$(taskset -c "$LOAD_CPU" curl -s -X POST -H 'Expect:' -H 'Content-Type: application/octet-stream' \
+            -T "$TMP/upload.bin" "$url" || true)"
+        if ! grep -q "^Body-Sha256: $UPLOAD_SHA" <<<"$res" || ! grep -q "^Body-Length: $BIG_BYTES" <<<"$res"; then
+            ok=0
+            log "upload/$p: the body did not arrive whole: $(grep -E '^Body-|^HTTP|^[0-9]' <<<"$res" | head -3 | tr '\n' ' ')"
+        fi
+    done
+    end_ns="$(date +%s%N)"
+    after="$(cpu_ticks "${PID[$p]}")"
+    if [ "$ok" = 1 ]; then
+        R["up mbs|$p"]="$(awk -v b=$((BIG_BYTES * BIG_REPEAT)) -v ns=$((end_ns - start_ns)) 'BEGIN { printf "%.0f", b / (ns / 1e9) / 1e6 }')"
+        R["up cpu|$p"]="$(awk -v d=$((after - before)) -v t="$CLK_TCK" -v n="$BIG_REPEAT" 'BEGIN { printf "%.0f", d * 1000 / t / n }')"
+    else
+        R["up mbs|$p"]="FAIL"; R["up cpu|$p"]="FAIL"
+    fi
+}
+
+# idle_memory PROXY — RSS growth while IDLE_CONNS keep-alive connections sit idle.
+idle_memory() {
+    local p="$1" before after client line opened failed i
+    alive "$p" || return 0
+    before="$(rss_kib "${PID[$p]}")"
+    taskset -c "$LOAD_CPU" python3 "$ROOT/perf/idle_conns.py" 127.0.0.1 "${PORT[$p]}" "$IDLE_CONNS" \
+        >"$TMP/idle-$p.out" 2>&1 &
+    client=$!
+    PIDS+=("$client")
+    line=""
+    for i in $(seq 1 1200); do
+        line="$(grep -m1 '^READY' "$TMP/idle-$p.out" || true)"
+        [ -n "$line" ] && break
+        kill -0 "$client" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -z "$line" ]; then
+        log "idle/$p: client did not finish: $(tail -n 2 "$TMP/idle-$p.out" | tr '\n' ' ')"
+        kill -TERM "$client" 2>/dev/null || true; wait "$client" 2>/dev/null || true
+        return 0
+    fi
+    sleep 1
+    after="$(rss_kib "${PID[$p]}")"
+    read -r _ opened failed <<<"$line"
+    { echo "== idle $p"; cat "$TMP/idle-$p.out"; } >>"$LOG"
+    kill -TERM "$client" 2>/dev/null || true
+    wait "$client" 2>/dev/null || true
+    log "idle/$p: $opened connections open ($failed failed), RSS $before → $after KiB"
+    sleep 2   # let the proxy notice the closes before the next proxy's turn
+    alive "$p" || { log "idle/$p: proxy died"; return 0; }
+    [ "$opened" -gt 0 ] || return 0
+    R["idle base|$p"]="$(awk -v b="$before" 'BEGIN { printf "%.1f", b / 1024 }')"
+    R["idle kib|$p"]="$(awk -v b="$before" -v a="$after" -v n="$opened" 'BEGIN { printf "%.2f", (a - b) / n }')"
+    R["idle open|$p"]="$opened"
+}
+
+# Idle memory first, while every proxy is fresh; then warm-up; then the load scenarios,
+# each one run on the three proxies in turn.
+for p in "${PROXIES[@]}"; do idle_memory "$p"; done
+for p in "${PROXIES[@]}"; do
+    alive "$p" && taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d1s "http://127.0.0.1:${PORT[$p]}/" >/dev/null 2>&1 || true
+done
+log "scenario: keep-alive GET";   for p in "${PROXIES[@]}"; do wrk_scenario ka "$p"; done
+log "scenario: sticky cookie";    for p in "${PROXIES[@]}"; do wrk_scenario sticky "$p" -H "Cookie: lb=${COOKIE[$p]}"; done
+log "scenario: Connection: close"; for p in "${PROXIES[@]}"; do wrk_scenario close "$p" -H "Connection: close"; done
+log "scenario: 100 MiB download"; for p in "${PROXIES[@]}"; do big_download "$p"; done
+log "scenario: 100 MiB upload";   for p in "${PROXIES[@]}"; do big_upload "$p"; done
+
+# ---------------------------------------------------------------- report
+ROWS=(
+    "ka rps|Keep-alive GET: requests/s"
+    "ka cpu|Keep-alive GET: proxy CPU µs/request"
+    "ka p50|Keep-alive GET: p50 latency (ms)"
+    "ka p99|Keep-alive GET: p99 latency (ms)"
+    "sticky rps|Sticky cookie replay: requests/s"
+    "sticky cpu|Sticky cookie replay: proxy CPU µs/request"
+    "sticky p50|Sticky cookie replay: p50 latency (ms)"
+    "sticky p99|Sticky cookie replay: p99 latency (ms)"
+    "close rps|Connection: close: requests/s"
+    "close cpu|Connection: close: proxy CPU µs/request"
+    "close p50|Connection: close: p50 latency (ms)"
+    "close p99|Connection: close: p99 latency (ms)"
+    "down mbs|100 MiB download: MB/s"
+    "down cpu|100 MiB download: proxy CPU ms per 100 MiB"
+    "up mbs|100 MiB upload: MB/s"
+    "up cpu|100 MiB upload: proxy CPU ms per 100 MiB"
+    "idle base|Idle: RSS before (MiB)"
+    "idle open|Idle: connections held open (of $IDLE_CONNS tried)"
+    "idle kib|Idle: RSS KiB per idle connection held"
+)
+{
+    echo "# Limpet perf — $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "Host: $(nproc) CPUs, $(uname -r); proxies on CPU $PROXY_CPU, wrk/curl/backend on CPU $LOAD_CPU;" \
+        "wrk -t1 -c$CONNECTIONS -d$DURATION; Limpet engine.io=$LIMPET_IO; $BIG_REPEAT × 100 MiB per transfer row;" \
+        "HAProxy $(haproxy -v 2>/dev/null | awk 'NR==1 {print $3}'), nginx $(nginx -v 2>&1 | sed 's|.*/||')."
+    echo
+    echo "| Metric | Limpet | HAProxy | nginx | Limpet/HAProxy |"
+    echo "|---|---:|---:|---:|---:|"
+    for row in "${ROWS[@]}"; do
+        key="${row%%|*}"; label="${row#*|}"
+        l="${R["$key|limpet"]:-n/a}"; h="${R["$key|haproxy"]:-n/a}"; n="${R["$key|nginx"]:-n/a}"
+        ratio="$(awk -v a="$l" -v b="$h" 'BEGIN {
+            if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }')"
+        echo "| $label | $l | $h | $n | $ratio |"
+    done
+} > "$OUT/latest.md"
+cat "$OUT/latest.md"
