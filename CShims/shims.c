@@ -163,11 +163,22 @@ int limpet_eventfd_drain(int fd) {
     return read(fd, &value, sizeof value) == sizeof value ? 0 : -errno;
 }
 
-int limpet_pin_thread(int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return -pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+int limpet_pin_thread(int index) {
+    // The index-th CPU the process may run on (taskset, cgroups), not the index-th CPU of the machine.
+    cpu_set_t allowed, set;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return -errno;
+    int count = CPU_COUNT(&allowed);
+    if (count == 0) return -EINVAL;
+    int want = index % count, seen = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (!CPU_ISSET(cpu, &allowed)) continue;
+        if (seen++ == want) {
+            CPU_ZERO(&set);
+            CPU_SET(cpu, &set);
+            return -pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+        }
+    }
+    return -EINVAL;
 }
 
 int limpet_online_cpus(void) {

@@ -56,8 +56,8 @@ extern const uint32_t LIMPET_EPOLLIN, LIMPET_EPOLLOUT, LIMPET_EPOLLERR, LIMPET_E
 int limpet_eventfd(void);
 int limpet_eventfd_signal(int fd);
 int limpet_eventfd_drain(int fd);
-/// Pins the calling thread to `cpu`; 0 or -errno.
-int limpet_pin_thread(int cpu);
+/// Pins the calling thread to the `index`-th CPU of the process's affinity mask (modulo its size); 0 or -errno.
+int limpet_pin_thread(int index);
 int limpet_online_cpus(void);
 /// Blocks SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGPIPE in the calling thread (call before spawning threads).
 void limpet_block_signals(void);

@@ -121,12 +121,14 @@ extension ClientConnection {
             }
         }
         inStart += head.headLength
-        requestTaken = inStart
         guard !writer.overflowed else {
             requestPhase = .done
             respondLocally(status: 431, body: "431 Request Header Fields Too Large", close: true)
             return
         }
+        // A small body that arrived with the head goes out in the same send.
+        inStart += coalesce(from: inBuffer + inStart, count: inEnd - inStart, body: &requestBody, into: &writer)
+        requestTaken = inStart
         headLength = writer.count
         headSent = 0
         if let idle = worker.takeIdle(chosen) {
@@ -227,6 +229,8 @@ extension ClientConnection {
             poller.send(fd: upstream.fd, from: buffer + headSent, count: headLength - headSent,
                         token: upstream.token(Op.upstreamSend))
         }
+        // Read the response from now on rather than after the send completes: saves a loop round trip.
+        if responsePhase == .idle { startResponse() }
     }
 
     func requestSent(_ result: Int32) {
@@ -241,7 +245,6 @@ extension ClientConnection {
                 return
             }
             requestPhase = .body
-            startResponse()
         } else {
             inStart += Int(result)
         }
@@ -249,6 +252,13 @@ extension ClientConnection {
     }
 
     func requestWriteFailed(_ result: Int32) {
+        if responsePhase == .readingHead && !responseStarted, let upstream, upstream.pending > 0 {
+            // The response read is still out: what it returns decides (a stale pooled connection reads EOF and
+            // is retried; a server that answered before closing its side gets its answer through).
+            requestPhase = .done
+            closeAfterResponse = true
+            return
+        }
         if canRetry {
             retry()
         } else if responsePhase == .idle || responsePhase == .readingHead {
@@ -264,16 +274,22 @@ extension ClientConnection {
     var canRetry: Bool {
         guard let upstream else { return false }
         return !retried && upstream.reused && !responseStarted && requestIdempotent && !requestHasBody
-            && upstream.pending == 0
     }
 
+    /// Retries once the old upstream socket has nothing in flight (its send may still be completing).
     func retry() {
-        retried = true
-        if let old = upstream {
-            old.owner = nil
-            old.close(loop: loop)
-            upstream = nil
+        guard let old = upstream else { return }
+        if old.pending > 0 {
+            retryWhenQuiet = true
+            loop.poller.cancel(fd: old.fd)
+            return
         }
+        retryWhenQuiet = false
+        retried = true
+        closeAfterResponse = !requestKeepAlive
+        old.owner = nil
+        old.close(loop: loop)
+        upstream = nil
         headSent = 0
         responsePhase = .idle
         responseStart = 0
@@ -332,6 +348,8 @@ extension ClientConnection {
             }
             if requestBody.isComplete {
                 requestPhase = .done
+                // As Go's ResponseHeaderTimeout: counted from the end of the request.
+                if responsePhase == .readingHead { setTimeout(settings.responseHeaderTimeout, .responseHeader) }
                 exchangeMayBeDone()
                 return
             }

@@ -11,7 +11,6 @@ extension ClientConnection {
         if responseBuffer == nil { responseBuffer = worker.buffers.take() }
         responseStart = 0
         responseEnd = 0
-        setTimeout(settings.responseHeaderTimeout, .responseHeader)
         readResponse()
     }
 
@@ -99,16 +98,35 @@ extension ClientConnection {
                 }
             }
             responseStart += head.headLength
-            responseTaken = responseStart
             guard !writer.overflowed else {
                 failUpstream(status: 502, body: "Bad Gateway")
                 return
             }
+            if !interimResponse && !upgraded {
+                // A small body that arrived with the head leaves in the same send: one segment, one wake-up.
+                responseStart += coalesce(from: buffer + responseStart, count: responseEnd - responseStart,
+                                          body: &responseBody, into: &writer)
+            }
+            responseTaken = responseStart
             headLength = writer.count
             headSent = 0
             responsePhase = .sendingHead
             clientSend(headOut, count: headLength)
         }
+    }
+
+    /// Appends to `writer` the body bytes of `count` available ones when they all fit, advancing `body`;
+    /// returns how many were taken (0 when they do not fit or the framing needs the slow path).
+    func coalesce(from bytes: UnsafeMutableRawPointer, count: Int, body: inout BodyTracker,
+                  into writer: inout ByteWriter) -> Int {
+        guard count > 0, !body.isComplete else { return 0 }
+        var probe = body
+        let available = UnsafeRawBufferPointer(start: bytes, count: count)
+        guard let n = probe.take(available), n > 0, writer.count + n <= settings.bufferSize else { return 0 }
+        writer.append(UnsafeRawBufferPointer(rebasing: available[..<n]))
+        guard !writer.overflowed else { return 0 }
+        body = probe
+        return n
     }
 
     func responseSent(_ result: Int32) {

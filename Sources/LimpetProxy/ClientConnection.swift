@@ -74,6 +74,8 @@ final class ClientConnection: LoopHandler {
     var setCookie: [UInt8] = []
     var responseStarted = false
     var retried = false
+    /// A retry waiting for the old upstream socket's last operation to complete.
+    var retryWhenQuiet = false
     var closeAfterResponse = false
     var upgraded = false
     /// A response Limpet wrote itself (error page): no upstream involved.
@@ -152,6 +154,10 @@ final class ClientConnection: LoopHandler {
         }
         if pendingFailure != nil {
             finishFailure()
+            return
+        }
+        if retryWhenQuiet {
+            if upstream?.pending == 0 { retry() }
             return
         }
         switch op {

@@ -52,14 +52,13 @@ public enum Proxy {
         }
 
         let hostName = ProcessInfo.processInfo.hostName
-        let cpus = Int(limpet_online_cpus())
         let loops = Mutex<[LoopReference?]>(Array(repeating: nil, count: workerCount))
         let running = Atomic<Int>(workerCount)
         let started = DispatchSemaphore(value: 0)
         for index in 0..<workerCount {
             let fds = listeners[index]
             let thread = Thread {
-                _ = limpet_pin_thread(Int32(index % cpus))
+                _ = limpet_pin_thread(Int32(index))
                 let poller = makePoller(staticConfig.engine, logger: logger, announce: index == 0)
                 do {
                     let loop = try EventLoop(index: index, poller: poller)
@@ -139,38 +138,14 @@ public enum Proxy {
         }
     }
 
-    static func listen(_ entryPoint: EntryPointConfig) throws(IOError) -> Int32 {
-        let address = try resolveListenAddress(entryPoint)
+    /// A listener for this worker. No host means every interface, IPv4 and IPv6 (a dual-stack `::` socket).
+    static func listen(_ entryPoint: EntryPointConfig) throws -> Int32 {
+        let address = try SocketAddress.resolve(host: entryPoint.host ?? "::", port: entryPoint.port)
         let fd = withUnsafeBytes(of: address.storage) { raw in
             limpet_listen_tcp(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), address.length, 4096)
         }
         guard fd >= 0 else { throw IOError("bind", errno: -fd) }
         return fd
-    }
-
-    static func resolveListenAddress(_ entryPoint: EntryPointConfig) throws(IOError) -> SocketAddress {
-        var storage = sockaddr_storage()
-        let host = entryPoint.host ?? "::"
-        var length: socklen_t
-        if host.contains(":") {
-            var sin6 = sockaddr_in6()
-            sin6.sin6_family = sa_family_t(AF_INET6)
-            sin6.sin6_port = entryPoint.port.bigEndian
-            guard inet_pton(AF_INET6, host, &sin6.sin6_addr) == 1 else { throw IOError("inet_pton(\(host))", errno: EINVAL) }
-            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: withUnsafeBytes(of: sin6) { $0 }) }
-            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-        } else {
-            var sin = sockaddr_in()
-            sin.sin_family = sa_family_t(AF_INET)
-            sin.sin_port = entryPoint.port.bigEndian
-            let text = host == "localhost" ? "127.0.0.1" : host
-            guard inet_pton(AF_INET, text, &sin.sin_addr) == 1 else { throw IOError("inet_pton(\(host))", errno: EINVAL) }
-            withUnsafeMutableBytes(of: &storage) { raw in
-                withUnsafeBytes(of: sin) { raw.copyMemory(from: $0) }
-            }
-            length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        }
-        return SocketAddress(storage: storage, length: length)
     }
 }
 
@@ -180,8 +155,9 @@ extension EngineSettings {
     init(_ config: StaticConfig, workers: Int, fileLimit: Int) {
         let engine = config.engine
         let transport = config.transport
-        // Each connection may hold a client socket, an upstream socket and two pipes.
-        let perWorkerByFiles = max(64, (fileLimit - 64) / max(workers, 1) / 6)
+        // A proxied connection holds two sockets; pipes exist only while a body is spliced and are pooled, so
+        // they are not budgeted per connection (an accept that finds no descriptor left is logged and dropped).
+        let perWorkerByFiles = max(64, (fileLimit - 64) / max(workers, 1) / 2)
         let configured = engine.maxConnections > 0 ? max(1, engine.maxConnections / max(workers, 1)) : Int.max
         self.init(
             bufferSize: engine.bufferSize,
