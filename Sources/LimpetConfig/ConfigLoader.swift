@@ -93,6 +93,24 @@ public enum ConfigLoader {
         return (config, reader.diagnostics)
     }
 
+    /// One entry per dynamic file of the file provider (path, modification time, size, inode): it changes
+    /// whenever a file is written, replaced, added or removed, which is what `providers.file.watch` polls.
+    public static func dynamicFingerprint(for config: StaticConfig) -> [String] {
+        guard let provider = config.fileProvider else { return [] }
+        var files: [String] = []
+        if let filename = provider.filename {
+            files = [filename]
+        } else if let directory = provider.directory {
+            var ignored: [Diagnostic] = []
+            files = yamlFiles(in: directory, warnings: &ignored)
+        }
+        return files.map { path in
+            var info = stat()
+            guard stat(path, &info) == 0 else { return "\(path) missing" }
+            return "\(path) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec) \(info.st_size) \(info.st_ino)"
+        }
+    }
+
     /// The merged configuration, every diagnostic, and whether every file could be read and parsed.
     static func parseDynamic(for config: StaticConfig) -> (DynamicConfig, [Diagnostic], Bool) {
         var merged = DynamicConfig(provider: "file")

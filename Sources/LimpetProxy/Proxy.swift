@@ -81,6 +81,12 @@ public enum Proxy {
         let addresses = staticConfig.entryPoints.map { "\($0.name)=\($0.address)" }.joined(separator: " ")
         logger.info("limpet \(limpetVersion) serving \(addresses) with \(workerCount) worker(s)")
 
+        if let provider = staticConfig.fileProvider, provider.watch {
+            let watcher = Thread { watch(staticConfig, store: store, logger: logger) }
+            watcher.name = "limpet-watch"
+            watcher.start()
+        }
+
         while true {
             let signal = limpet_wait_signal()
             switch signal {
@@ -102,8 +108,31 @@ public enum Proxy {
         }
     }
 
+    /// `providers.file.watch`: polls the dynamic files' fingerprints once a second; after a change, waits
+    /// `providersThrottleDuration` so that a burst of writes becomes one reload, then reloads.
+    static func watch(_ staticConfig: StaticConfig, store: SnapshotStore, logger: Logger) {
+        var last = ConfigLoader.dynamicFingerprint(for: staticConfig)
+        let throttle = UInt32(min(nanos(staticConfig.providersThrottleDuration) / 1000, UInt64(UInt32.max)))
+        while true {
+            sleep(1)
+            let now = ConfigLoader.dynamicFingerprint(for: staticConfig)
+            guard now != last else { continue }
+            if throttle > 0 { usleep(throttle) }
+            last = ConfigLoader.dynamicFingerprint(for: staticConfig)
+            logger.info("dynamic configuration changed on disk")
+            reload(staticConfig, store: store, logger: logger)
+        }
+    }
+
+    /// Serialises reloads from the signal thread and the file watcher.
+    static let reloading = Mutex<Void>(())
+
     /// Re-reads every dynamic file; a configuration that fails validation is logged and the old one keeps serving.
     static func reload(_ staticConfig: StaticConfig, store: SnapshotStore, logger: Logger) {
+        reloading.withLock { _ in reloadLocked(staticConfig, store: store, logger: logger) }
+    }
+
+    private static func reloadLocked(_ staticConfig: StaticConfig, store: SnapshotStore, logger: Logger) {
         do {
             let next = try ConfigLoader.loadSnapshot(for: staticConfig, generation: store.generation + 1)
             store.publish(next)

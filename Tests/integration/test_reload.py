@@ -34,7 +34,8 @@ def assert_keeps_serving(limpet, expectations, duration=2.0):
 
 def test_sighup_adds_route_and_broken_edit_keeps_old(make_limpet, backends):
     a, b = backends.a, backends.b
-    limpet = make_limpet(dynamic(a, b))
+    # watch: false, so that only the signal can have applied the edits below.
+    limpet = make_limpet(dynamic(a, b), static_extra={"providers": {"file": {"watch": False}}})
     assert status(limpet.port, "app.localhost") == 200
     assert status(limpet.port, "new.localhost") == 404
 
@@ -81,3 +82,34 @@ def test_sighup_adds_route_and_broken_edit_keeps_old(make_limpet, backends):
     wait_until(lambda: status(limpet.port, "new.localhost") == 404, timeout=10,
                message="the removed router to stop answering after SIGHUP")
     assert status(limpet.port, "app.localhost") == 200
+
+
+def test_watch_applies_edits_without_a_signal(make_limpet, backends):
+    """providers.file.watch (the default): an edit on disk is applied within the poll interval plus
+    providersThrottleDuration; a broken edit is rejected and the old configuration keeps serving."""
+    a, b = backends.a, backends.b
+    limpet = make_limpet(dynamic(a, b), static_extra={"providers": {"providersThrottleDuration": "200ms"}})
+    assert status(limpet.port, "new.localhost") == 404
+
+    limpet.write_dynamic(dynamic(a, b, with_new=True))
+    wait_until(lambda: status(limpet.port, "new.localhost") == 200, timeout=10,
+               message="the new router to answer after the file changed")
+
+    before = limpet.log_size()
+    limpet.write_dynamic("http:\n  routers: {app: {rule: \"Host(`app.localhost`)\"\n   services: [\n")
+    wait_until(lambda: limpet.log_size() > before, timeout=10,
+               message="limpet to log the rejected edit")
+    assert_keeps_serving(limpet, {"app.localhost": 200, "new.localhost": 200})
+
+
+def test_sighup_without_watch_ignores_edits_until_signalled(make_limpet, backends):
+    """With watch: false an edit is not applied by itself (so the SIGHUP test above proves the signal)."""
+    a, b = backends.a, backends.b
+    limpet = make_limpet(dynamic(a, b), static_extra={"providers": {"file": {"watch": False},
+                                                                    "providersThrottleDuration": "0s"}})
+    limpet.write_dynamic(dynamic(a, b, with_new=True))
+    time.sleep(2.5)  # longer than the watcher's poll interval would need
+    assert status(limpet.port, "new.localhost") == 404
+    limpet.reload()
+    wait_until(lambda: status(limpet.port, "new.localhost") == 200, timeout=10,
+               message="the new router to answer after SIGHUP")
