@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <liburing.h>
 
@@ -22,6 +23,7 @@ _Static_assert(sizeof(uint64_t) == sizeof(void *), "64-bit user_data carries tag
 const uint32_t LIMPET_EPOLLIN = EPOLLIN, LIMPET_EPOLLOUT = EPOLLOUT, LIMPET_EPOLLERR = EPOLLERR,
                LIMPET_EPOLLHUP = EPOLLHUP, LIMPET_EPOLLRDHUP = EPOLLRDHUP;
 const uint32_t LIMPET_CQE_F_MORE = IORING_CQE_F_MORE;
+const uint32_t LIMPET_CQE_F_BUFFER = IORING_CQE_F_BUFFER, LIMPET_CQE_BUFFER_SHIFT = IORING_CQE_BUFFER_SHIFT;
 
 // MARK: sockets
 
@@ -228,8 +230,14 @@ uint64_t limpet_monotonic_ns(void) {
 
 // MARK: io_uring
 
+struct limpet_ring;
+static struct io_uring_sqe *limpet_sqe(struct limpet_ring *r);
+
 struct limpet_ring {
     struct io_uring ring;
+    struct io_uring_buf_ring *buf_ring;  // NULL until limpet_ring_setup_buffers succeeds
+    unsigned buf_count, buf_size;
+    char *bufs;
 };
 
 limpet_ring *limpet_ring_create(unsigned entries, int *err) {
@@ -257,7 +265,62 @@ limpet_ring *limpet_ring_create(unsigned entries, int *err) {
 void limpet_ring_destroy(limpet_ring *r) {
     if (!r) return;
     io_uring_queue_exit(&r->ring);
+    if (r->buf_ring) {
+        munmap(r->buf_ring, r->buf_count * sizeof(struct io_uring_buf));
+        munmap(r->bufs, (size_t)r->buf_count * r->buf_size);
+    }
     free(r);
+}
+
+int limpet_ring_setup_buffers(limpet_ring *r, unsigned count, unsigned size) {
+    size_t ring_bytes = count * sizeof(struct io_uring_buf);
+    void *br = mmap(NULL, ring_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    if (br == MAP_FAILED) return -errno;
+    // Buffer memory is only backed by pages once the kernel writes into it.
+    void *bufs = mmap(NULL, (size_t)count * size, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    if (bufs == MAP_FAILED) {
+        int err = errno;
+        munmap(br, ring_bytes);
+        return -err;
+    }
+    struct io_uring_buf_reg reg = {.ring_addr = (uint64_t)(uintptr_t)br, .ring_entries = count, .bgid = 0};
+    int ret = io_uring_register_buf_ring(&r->ring, &reg, 0);
+    if (ret < 0) {
+        munmap(br, ring_bytes);
+        munmap(bufs, (size_t)count * size);
+        return ret;
+    }
+    r->buf_ring = br;
+    r->bufs = bufs;
+    r->buf_count = count;
+    r->buf_size = size;
+    io_uring_buf_ring_init(r->buf_ring);
+    int mask = io_uring_buf_ring_mask(count);
+    for (unsigned i = 0; i < count; i++) {
+        io_uring_buf_ring_add(r->buf_ring, r->bufs + (size_t)i * size, size, (unsigned short)i, mask, (int)i);
+    }
+    io_uring_buf_ring_advance(r->buf_ring, (int)count);
+    return 0;
+}
+
+int limpet_ring_recv_provided(limpet_ring *r, int fd, uint64_t user_data) {
+    struct io_uring_sqe *sqe = limpet_sqe(r);
+    if (!sqe) return -EBUSY;
+    io_uring_prep_recv(sqe, fd, NULL, r->buf_size, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = 0;
+    io_uring_sqe_set_data64(sqe, user_data);
+    return 0;
+}
+
+void *limpet_ring_buffer(limpet_ring *r, unsigned bid) {
+    return r->bufs + (size_t)bid * r->buf_size;
+}
+
+void limpet_ring_recycle(limpet_ring *r, unsigned bid) {
+    io_uring_buf_ring_add(r->buf_ring, r->bufs + (size_t)bid * r->buf_size, r->buf_size, (unsigned short)bid,
+                          io_uring_buf_ring_mask(r->buf_count), 0);
+    io_uring_buf_ring_advance(r->buf_ring, 1);
 }
 
 int limpet_ring_probe_ok(limpet_ring *r) {

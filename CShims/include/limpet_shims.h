@@ -85,6 +85,17 @@ int limpet_ring_read(limpet_ring *ring, int fd, void *buf, unsigned len, uint64_
 /// from fd_in to fd_out. Only the splice posts a completion unless the poll fails.
 int limpet_ring_poll_splice(limpet_ring *ring, int poll_fd, int poll_out, int fd_in, int fd_out,
                             unsigned len, uint64_t poll_user_data, uint64_t user_data);
+/// Registers `count` (a power of two) provided buffers of `size` bytes as buffer group 0. 0 or -errno
+/// (a kernel without buffer rings answers -EINVAL; the caller then does without).
+int limpet_ring_setup_buffers(limpet_ring *ring, unsigned count, unsigned size);
+/// A recv whose buffer the kernel picks from group 0 when data arrives.
+int limpet_ring_recv_provided(limpet_ring *ring, int fd, uint64_t user_data);
+/// The memory of provided buffer `bid`.
+void *limpet_ring_buffer(limpet_ring *ring, unsigned bid);
+/// Gives provided buffer `bid` back to the kernel.
+void limpet_ring_recycle(limpet_ring *ring, unsigned bid);
+extern const uint32_t LIMPET_CQE_F_BUFFER, LIMPET_CQE_BUFFER_SHIFT;
+
 /// Cancels every request on `fd`; its own completion carries `user_data`.
 int limpet_ring_cancel_fd(limpet_ring *ring, int fd, uint64_t user_data);
 /// Submits what is queued and waits for at least one completion or the timeout (< 0: forever).

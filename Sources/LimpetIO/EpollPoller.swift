@@ -9,6 +9,7 @@ public final class EpollPoller: Poller {
     private enum Operation {
         case accept(token: UInt64)
         case recv(buffer: UnsafeMutableRawPointer, count: Int, token: UInt64)
+        case recvProvided(token: UInt64)
         case send(buffer: UnsafeRawPointer, count: Int, token: UInt64)
         case connect(address: UnsafeRawPointer, length: UInt32, started: Bool, token: UInt64)
         case splice(from: Int32, to: Int32, count: Int, token: UInt64)
@@ -20,7 +21,8 @@ public final class EpollPoller: Poller {
 
         var token: UInt64 {
             switch self {
-            case .accept(let t), .recv(_, _, let t), .send(_, _, let t), .connect(_, _, _, let t), .splice(_, _, _, let t): t
+            case .accept(let t), .recv(_, _, let t), .recvProvided(let t), .send(_, _, let t), .connect(_, _, _, let t),
+                 .splice(_, _, _, let t): t
             }
         }
     }
@@ -47,13 +49,26 @@ public final class EpollPoller: Poller {
     /// Accepts per readiness edge, so one busy listener cannot starve the loop (the rest wait for the next tick).
     private let acceptBatch = 64
 
-    public init() throws(IOError) {
+    /// Where `recvProvided` reads: one buffer is enough, since each read is delivered (and copied out by its
+    /// handler) before the next one is tried.
+    private let scratch: UnsafeMutableRawPointer
+    public let providedBufferSize: Int
+
+    public init(providedBufferSize: Int) throws(IOError) {
         let fd = limpet_epoll_create()
         guard fd >= 0 else { throw IOError("epoll_create1", errno: -fd) }
         epfd = fd
+        self.providedBufferSize = providedBufferSize
+        scratch = UnsafeMutableRawPointer.allocate(byteCount: providedBufferSize, alignment: 64)
     }
 
-    deinit { close(epfd) }
+    deinit {
+        close(epfd)
+        scratch.deallocate()
+    }
+
+    public func recvProvided(fd: Int32, token: UInt64) { submitRead(fd, .recvProvided(token: token)) }
+    public func releaseProvided(_ id: UInt16) {}
 
     private func slotIndex(_ fd: Int32) -> Int {
         let i = Int(fd)
@@ -183,6 +198,15 @@ public final class EpollPoller: Poller {
             }
             slots[i].read = nil
             deliver(Completion(token: token, result: Int32(n), more: false))
+            return 1
+        case .recvProvided(let token):
+            let n = limpet_recv(fd, scratch, providedBufferSize)
+            if n == -Int(EAGAIN) {
+                slots[i].readReady = false
+                return 0
+            }
+            slots[i].read = nil
+            deliver(Completion(token: token, result: Int32(n), more: false, buffer: n > 0 ? scratch : nil))
             return 1
         case .splice(let from, let to, let count, let token):
             let n = limpet_splice(from, to, count)

@@ -6,7 +6,7 @@ import Synchronization
 /// Something that owns file descriptors on a loop and reacts to their completions and to its timer.
 public protocol LoopHandler: AnyObject {
     /// `op` is the operation code the handler put in the token.
-    func complete(op: UInt8, result: Int32, more: Bool)
+    func complete(op: UInt8, _ completion: Completion)
     /// The deadline set with `EventLoop.arm` has passed (it may have been moved since; check).
     func timerFired()
 }
@@ -140,8 +140,11 @@ public final class EventLoop {
                 }
                 let slot = Int(Token.slot(completion.token))
                 guard slot < slots.count, slots[slot].generation == Token.generation(completion.token),
-                      let handler = slots[slot].handler else { return }
-                handler.complete(op: Token.op(completion.token), result: completion.result, more: completion.more)
+                      let handler = slots[slot].handler else {
+                    if completion.buffer != nil { poller.releaseProvided(completion.bufferID) }
+                    return
+                }
+                handler.complete(op: Token.op(completion.token), completion)
             }
             now = limpet_monotonic_ns()
             fireTimers()

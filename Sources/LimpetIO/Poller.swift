@@ -2,15 +2,23 @@ import CShims
 import Glibc
 
 /// A finished operation: `result` is what the syscall would return (bytes, a new fd, 0) or `-errno`.
-public struct Completion: Sendable {
+/// Loop-confined: it never crosses threads.
+public struct Completion {
     public var token: UInt64
     public var result: Int32
     /// A multishot operation (accept) stays armed and will complete again.
     public var more: Bool
-    @inlinable public init(token: UInt64, result: Int32, more: Bool) {
+    /// For `recvProvided`: where the poller put the bytes. Valid until `releaseProvided(bufferID)`, which the
+    /// handler calls before returning.
+    public var buffer: UnsafeMutableRawPointer?
+    public var bufferID: UInt16
+    @inlinable public init(token: UInt64, result: Int32, more: Bool, buffer: UnsafeMutableRawPointer? = nil,
+                           bufferID: UInt16 = 0) {
         self.token = token
         self.result = result
         self.more = more
+        self.buffer = buffer
+        self.bufferID = bufferID
     }
 }
 
@@ -30,6 +38,14 @@ public protocol Poller: AnyObject {
     /// Keeps accepting on a listening socket: each new connection completes with its fd (`more` set).
     func accept(fd: Int32, token: UInt64)
     func recv(fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, token: UInt64)
+    /// A recv into a buffer the poller picks only when bytes arrive (io_uring provided buffers; epoll reads into
+    /// its own scratch buffer at readiness), so a connection waiting for its next request holds no buffer.
+    /// Completes with `buffer` set, or `-ENOBUFS` when none is free (then use `recv`).
+    func recvProvided(fd: Int32, token: UInt64)
+    /// Hands a provided buffer back; call once the bytes are copied out.
+    func releaseProvided(_ id: UInt16)
+    /// The size of provided buffers, 0 when the poller has none (then use `recv`).
+    var providedBufferSize: Int { get }
     func send(fd: Int32, from buffer: UnsafeRawPointer, count: Int, token: UInt64)
     func connect(fd: Int32, address: UnsafeRawPointer, length: UInt32, token: UInt64)
     /// Moves up to `count` bytes between a socket and a pipe in the kernel. `socket` is the socket end

@@ -14,8 +14,12 @@ public final class URingPoller: Poller {
     private var results: [Int32]
     private var flags: [UInt32]
 
+    public private(set) var providedBufferSize = 0
+
     /// Sets up a ring of `entries`; throws when io_uring is unavailable (old kernel, seccomp, sysctl).
-    public init(entries: Int) throws(IOError) {
+    /// `providedBuffers` buffers of `providedBufferSize` bytes are registered as a buffer ring when the kernel
+    /// has them (5.19+); without, `providedBufferSize` stays 0 and callers use plain `recv`.
+    public init(entries: Int, providedBuffers: Int, providedBufferSize size: Int) throws(IOError) {
         var err: Int32 = 0
         guard let ring = limpet_ring_create(UInt32(entries), &err) else {
             throw IOError("io_uring_setup", errno: -err)
@@ -25,6 +29,9 @@ public final class URingPoller: Poller {
             throw IOError("io_uring_register(PROBE)", errno: EOPNOTSUPP)
         }
         self.ring = ring
+        if limpet_ring_setup_buffers(ring, UInt32(providedBuffers), UInt32(size)) == 0 {
+            providedBufferSize = size
+        }
         tokens = [UInt64](repeating: 0, count: batch)
         results = [Int32](repeating: 0, count: batch)
         flags = [UInt32](repeating: 0, count: batch)
@@ -39,6 +46,9 @@ public final class URingPoller: Poller {
     public func recv(fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, token: UInt64) {
         _ = limpet_ring_recv(ring, fd, buffer, UInt32(clamping: count), token)
     }
+    public func recvProvided(fd: Int32, token: UInt64) { _ = limpet_ring_recv_provided(ring, fd, token) }
+    public func releaseProvided(_ id: UInt16) { limpet_ring_recycle(ring, UInt32(id)) }
+
     public func send(fd: Int32, from buffer: UnsafeRawPointer, count: Int, token: UInt64) {
         _ = limpet_ring_send(ring, fd, buffer, UInt32(clamping: count), token)
     }
@@ -70,7 +80,13 @@ public final class URingPoller: Poller {
                 if token == EventLoop.wakeToken {
                     _ = limpet_ring_read(ring, wakeFD, wakeBuffer, 8, EventLoop.wakeToken)
                 }
-                deliver(Completion(token: token, result: results[k], more: flags[k] & LIMPET_CQE_F_MORE != 0))
+                var completion = Completion(token: token, result: results[k], more: flags[k] & LIMPET_CQE_F_MORE != 0)
+                if flags[k] & LIMPET_CQE_F_BUFFER != 0 {
+                    let id = UInt16(truncatingIfNeeded: flags[k] >> LIMPET_CQE_BUFFER_SHIFT)
+                    completion.bufferID = id
+                    completion.buffer = limpet_ring_buffer(ring, UInt32(id))
+                }
+                deliver(completion)
             }
             if n < batch { return }
         }

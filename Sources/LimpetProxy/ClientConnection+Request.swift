@@ -12,11 +12,21 @@ extension ClientConnection {
             inStart = 0
             inEnd = 0
         } else if inStart > 0 {
-            (inBuffer).copyMemory(from: inBuffer + inStart, byteCount: inEnd - inStart)
+            inBuffer.copyMemory(from: inBuffer + inStart, byteCount: inEnd - inStart)
             inEnd -= inStart
             inStart = 0
         }
-        clientRecv(into: inBuffer + inEnd, count: settings.bufferSize - inEnd)
+        if inEnd == 0 && loop.poller.providedBufferSize >= settings.bufferSize {
+            // Nothing buffered: wait without holding a buffer; the poller supplies one when bytes arrive.
+            if let inBuffer {
+                worker.buffers.give(inBuffer)
+                self.inBuffer = nil
+            }
+            pending += 1
+            loop.poller.recvProvided(fd: fd, token: registration.token(Op.clientRecvProvided))
+            return
+        }
+        clientRecv(into: takeInBuffer() + inEnd, count: settings.bufferSize - inEnd)
     }
 
     func headBytesArrived(_ result: Int32) {

@@ -11,6 +11,7 @@ enum Op {
     static let clientSend: UInt8 = 2
     static let clientSpliceIn: UInt8 = 3   // client socket → request pipe
     static let clientSpliceOut: UInt8 = 4  // response pipe → client socket
+    static let clientRecvProvided: UInt8 = 5  // the start of a request head, into a buffer the poller picks
     static let upstreamConnect: UInt8 = 10
     static let upstreamSend: UInt8 = 11
     static let upstreamRecv: UInt8 = 12
@@ -38,8 +39,9 @@ final class ClientConnection: LoopHandler {
     var pending = 0
     var closing = false
 
-    // Buffers from the loop's pool. `inBuffer` lives as long as the connection; the others per exchange.
-    let inBuffer: UnsafeMutableRawPointer
+    // Buffers from the loop's pool, held only while in use: `inBuffer` from the first byte of a request until the
+    // connection is idle with nothing left in it (an idle connection holds no buffer), the others per exchange.
+    var inBuffer: UnsafeMutableRawPointer!
     var inStart = 0
     var inEnd = 0
     var headBuffer: UnsafeMutableRawPointer?
@@ -97,7 +99,6 @@ final class ClientConnection: LoopHandler {
         self.fd = fd
         self.worker = worker
         self.entryPoint = entryPoint
-        inBuffer = worker.buffers.take()
         registration = worker.loop.register(self)
         var peer = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -124,16 +125,28 @@ final class ClientConnection: LoopHandler {
 
     // MARK: completions
 
-    func complete(op: UInt8, result: Int32, more: Bool) {
+    func complete(op: UInt8, _ completion: Completion) {
         pending -= 1
-        if closing {
-            finalizeIfQuiet()
+        let result = completion.result
+        let ignored = localResponse && (op == Op.clientRecv || op == Op.clientSpliceIn || op == Op.clientRecvProvided)
+        if closing || ignored {
+            // Closing, or the request was already answered: whatever else the client sent is not read.
+            if completion.buffer != nil { loop.poller.releaseProvided(completion.bufferID) }
+            if closing { finalizeIfQuiet() }
             return
         }
-        if localResponse && (op == Op.clientRecv || op == Op.clientSpliceIn) {
-            return  // the request was already answered; whatever else the client sent is not read
-        }
         switch op {
+        case Op.clientRecvProvided:
+            if result > 0, let bytes = completion.buffer {
+                let buffer = takeInBuffer()
+                (buffer + inEnd).copyMemory(from: bytes, byteCount: Int(result))
+                loop.poller.releaseProvided(completion.bufferID)
+                headBytesArrived(result)
+            } else if result == -ENOBUFS {
+                clientRecv(into: takeInBuffer() + inEnd, count: settings.bufferSize - inEnd)  // none free: use ours
+            } else {
+                headBytesArrived(result)
+            }
         case Op.clientRecv:
             if requestPhase == .readingHead { headBytesArrived(result) } else { requestBodyRead(result) }
         case Op.clientSpliceIn:
@@ -171,6 +184,14 @@ final class ClientConnection: LoopHandler {
     }
 
     // MARK: submitting (every submission is counted so the connection is freed only when the kernel is done)
+
+    /// The connection's read buffer, taken from the pool if it holds none.
+    func takeInBuffer() -> UnsafeMutableRawPointer {
+        if let inBuffer { return inBuffer }
+        let buffer = worker.buffers.take()
+        inBuffer = buffer
+        return buffer
+    }
 
     func clientRecv(into buffer: UnsafeMutableRawPointer, count: Int) {
         pending += 1
@@ -270,7 +291,7 @@ final class ClientConnection: LoopHandler {
             self.upstream = nil
         }
         releaseExchangeResources(pipesEmpty: false)
-        worker.buffers.give(inBuffer)
+        if let inBuffer { worker.buffers.give(inBuffer) }
         loop.unregister(registration)
         loop.poller.forget(fd: fd)
         Glibc.close(fd)

@@ -146,7 +146,8 @@ public enum Proxy {
     static func makePoller(_ engine: EngineConfig, logger: Logger, announce: Bool) -> Poller {
         if engine.io != .epoll {
             do {
-                let poller = try URingPoller(entries: engine.ringEntries)
+                let poller = try URingPoller(entries: engine.ringEntries, providedBuffers: 256,
+                                             providedBufferSize: engine.bufferSize)
                 if announce { logger.info("I/O: io_uring (\(engine.ringEntries) entries)") }
                 return poller
             } catch {
@@ -160,7 +161,7 @@ public enum Proxy {
             logger.info("I/O: epoll")
         }
         do {
-            return try EpollPoller()
+            return try EpollPoller(providedBufferSize: engine.bufferSize)
         } catch {
             logger.critical("epoll: \(error)")
             exit(1)

@@ -28,9 +28,9 @@ final class UpstreamConnection: LoopHandler {
 
     func token(_ op: UInt8) -> UInt64 { registration.token(op) }
 
-    func complete(op: UInt8, result: Int32, more: Bool) {
+    func complete(op: UInt8, _ completion: Completion) {
         pending -= 1
-        owner?.upstreamCompleted(op: op, result: result)
+        owner?.upstreamCompleted(op: op, result: completion.result)
     }
 
     func timerFired() {}

@@ -134,8 +134,10 @@ final class Worker: LoopHandler {
 
     // MARK: accepting
 
-    func complete(op: UInt8, result: Int32, more: Bool) {
+    func complete(op: UInt8, _ completion: Completion) {
         let entryPoint = Int(op)
+        let result = completion.result
+        let more = completion.more
         if !more && !draining {
             loop.poller.accept(fd: listenFDs[entryPoint], token: registration.token(op))  // multishot ended: re-arm
         }
