@@ -1,3 +1,4 @@
+import Foundation
 import LimpetRouting
 import Yams
 
@@ -282,7 +283,16 @@ extension DynamicConfig {
                         r.warning("\(p).domain: \"\(cookie.domain)\" is not a valid cookie domain; "
                                   + "the attribute is left out (as Traefik does)", at: node)
                     }
-                    cookie.secret = r.string(c["secret"], path: "\(p).secret") ?? ""
+                    if let node = c["secret"], let raw = r.string(node, path: "\(p).secret") {
+                        let expanded = DynamicConfig.expandEnvironment(raw) { name in
+                            getenv(name).map { String(cString: $0) }
+                        }
+                        for problem in expanded.errors { r.error("\(p).secret: \(problem)", at: node) }
+                        if expanded.errors.isEmpty, expanded.value.isEmpty, !raw.isEmpty {
+                            r.warning("\(p).secret: expands to an empty string; cookie values are not keyed", at: node)
+                        }
+                        cookie.secret = expanded.value
+                    }
                     sticky.cookie = cookie
                 }
             }
@@ -448,5 +458,49 @@ extension DynamicConfig {
             }
             return kind.map { MiddlewareConfig(name: qualified, kind: $0, location: r.location(of: key)) }
         }
+    }
+}
+
+extension DynamicConfig {
+    /// Replaces each `${NAME}` in `text` (SPEC §5.2 `cookie.secret`) with `lookup(NAME)`. NAME is
+    /// `[A-Za-z_][A-Za-z0-9_]*`; a `$` not followed by `{` is kept as written. An unset variable, an
+    /// unterminated `${` or an invalid name is an error (so that a typo never becomes a guessable literal
+    /// secret); `value` then holds what could be expanded.
+    static func expandEnvironment(_ text: String, lookup: (String) -> String?) -> (value: String, errors: [String]) {
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var errors: [String] = []
+        var i = 0
+        while i < bytes.count {
+            guard bytes[i] == UInt8(ascii: "$"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "{") else {
+                out.append(bytes[i])
+                i += 1
+                continue
+            }
+            guard let close = bytes[(i + 2)...].firstIndex(of: UInt8(ascii: "}")) else {
+                errors.append("unterminated \"${\" (write ${NAME} to use an environment variable)")
+                break
+            }
+            let name = String(decoding: bytes[(i + 2)..<close], as: UTF8.self)
+            if !isEnvironmentName(bytes[(i + 2)..<close]) {
+                errors.append("\"${\(name)}\" is not a valid environment variable reference")
+            } else if let value = lookup(name) {
+                out.append(contentsOf: value.utf8)
+            } else {
+                errors.append("environment variable \(name) is not set")
+            }
+            i = close + 1
+        }
+        return (String(decoding: out, as: UTF8.self), errors)
+    }
+
+    private static func isEnvironmentName(_ name: ArraySlice<UInt8>) -> Bool {
+        guard let first = name.first, first == UInt8(ascii: "_") || isLetter(first) else { return false }
+        return name.allSatisfy { $0 == UInt8(ascii: "_") || isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
+    private static func isLetter(_ b: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(b) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(b)
     }
 }

@@ -114,6 +114,7 @@ extension ClientConnection {
             return
         }
         server = chosen
+        countInFlight(chosen)
 
         // Rewrite the head for the upstream now, while the scanner's offsets are valid.
         let buffer = headBuffer ?? worker.buffers.take()
@@ -149,51 +150,6 @@ extension ClientConnection {
         }
     }
 
-    /// Picks the server for a service, honouring and (when it had to choose) setting sticky cookies.
-    private func chooseServer(service index: Int, source: UnsafeRawBufferPointer) -> ServerRuntime? {
-        let runtime = worker.services[index]
-        switch runtime.service.kind {
-        case .loadBalancer(let balancer):
-            guard let chosen = pick(sticky: balancer.sticky, count: balancer.servers.count, runtime: runtime,
-                                    source: source) else { return nil }
-            passHostHeader = balancer.passHostHeader
-            return runtime.servers[chosen]
-        case .weighted(let weighted):
-            guard let child = pick(sticky: weighted.sticky, count: weighted.children.count, runtime: runtime,
-                                   source: source) else { return nil }
-            return chooseServer(service: weighted.children[child].serviceIndex, source: source)
-        }
-    }
-
-    /// Sticky hit, or the balancer's choice plus a Set-Cookie line.
-    private func pick(sticky: StickyCookie?, count: Int, runtime: ServiceRuntime,
-                      source: UnsafeRawBufferPointer) -> Int? {
-        if let sticky {
-            let headers = worker.headers
-            scan: for i in 0..<headers.count where headers[i].kind == .cookie {
-                let value = UnsafeRawBufferPointer(
-                    rebasing: source[Int(headers[i].value.start)..<Int(headers[i].value.end)])
-                switch sticky.find(inCookieHeader: value) {
-                case .absent:
-                    continue
-                case .unknown:
-                    break scan
-                case .server(let chosen, let canonical):
-                    guard chosen < count else { break scan }
-                    if !canonical { addSetCookie(sticky.setCookieLine(server: chosen)) }
-                    return chosen
-                }
-            }
-        }
-        guard let chosen = runtime.roundRobin.next(isEligible: { _ in true }) else { return nil }
-        if let sticky { addSetCookie(sticky.setCookieLine(server: chosen)) }
-        return chosen
-    }
-
-    private func addSetCookie(_ line: [UInt8]) {
-        if setCookie.isEmpty { setCookie = line } else { setCookie += line }
-    }
-
     // MARK: upstream connection
 
     func attach(_ connection: UpstreamConnection) {
@@ -226,6 +182,18 @@ extension ClientConnection {
         upstream?.dialing = nil
         guard result >= 0 else {
             worker.logger.warning("dial \(server?.url ?? "?"): \(IOError("connect", errno: -result))")
+            if let next = failover, let old = upstream, old.pending == 0 {
+                // A draining server that stopped answering: its sessions move where rendezvous hashing sends them.
+                failover = nil
+                old.owner = nil
+                old.close(loop: loop)
+                upstream = nil
+                setCookie = Array(setCookie[..<balancerCookieOffset]) + failoverCookie
+                server = next
+                countInFlight(next)
+                dial()
+                return
+            }
             failUpstream(status: 502, body: "Bad Gateway")
             return
         }
@@ -312,6 +280,7 @@ extension ClientConnection {
     /// has nothing left in flight, then close the client connection.
     func failUpstream(status: Int, body: StaticString) {
         clearDeadline()
+        if status == 502 || status == 504 { recordPassiveFailure() }
         guard let upstream else {
             respondLocally(status: status, body: body, close: true)
             return
@@ -327,6 +296,7 @@ extension ClientConnection {
     func finishFailure() {
         guard let (status, body) = pendingFailure, let upstream, upstream.pending == 0 else { return }
         pendingFailure = nil
+        releaseInFlight()
         upstream.owner = nil
         upstream.close(loop: loop)
         self.upstream = nil

@@ -86,6 +86,8 @@ extension ClientConnection {
                     return
                 }
                 upgraded = framing == .tunnel
+                if let server { server.recordTTFB(loop.now &- exchangeStart) }
+                if head.status >= 500 { recordPassiveFailure() }
                 responseKeepAlive = head.keepAlive && framing != .untilClose
                 // An HTTP/1.0 client cannot read chunked framing as a delimiter: end its response with the connection.
                 closeAfterResponse = closeAfterResponse || !requestKeepAlive || framing == .untilClose
@@ -281,6 +283,7 @@ extension ClientConnection {
     /// Both flows are finished: pool the upstream if it is clean, then read the next request or close.
     func endExchange() {
         requestsServed += 1
+        releaseInFlight()
         if let upstream {
             self.upstream = nil
             let clean = responseKeepAlive && !upgraded && responseStart == responseEnd && upstream.pending == 0
@@ -300,6 +303,8 @@ extension ClientConnection {
         upgraded = false
         setCookie = []
         server = nil
+        failover = nil
+        chosenHealth = nil
         if inStart < inEnd {
             setTimeout(worker.entryPoints[entryPoint].readTimeout, .readHead)
             parseHead()  // a pipelined request is already here

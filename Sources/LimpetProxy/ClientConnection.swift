@@ -88,6 +88,17 @@ final class ClientConnection: LoopHandler {
     var pendingFailure: (status: Int, body: StaticString)?
     /// The chosen service passes the client's Host header on (Traefik's passHostHeader).
     var passHostHeader = true
+    /// Health of the chosen server and its passive check, for recording failures.
+    var chosenHealth: ServerHealth?
+    var passiveCheck: PassiveHealthCheck?
+    /// For a session pinned to a draining server: where it moves if that server no longer answers.
+    var failover: ServerRuntime?
+    var failoverCookie: [UInt8] = []
+    /// Where in `setCookie` the load balancer's own line starts (after a weighted parent's).
+    var balancerCookieOffset = 0
+    /// The server whose in-flight count this exchange holds, and when it was routed.
+    var countedServer: ServerRuntime?
+    var exchangeStart: UInt64 = 0
     var requestsServed = 0
 
     // Timer.
@@ -291,6 +302,7 @@ final class ClientConnection: LoopHandler {
             self.upstream = nil
         }
         releaseExchangeResources(pipesEmpty: false)
+        releaseInFlight()
         if let inBuffer { worker.buffers.give(inBuffer) }
         loop.unregister(registration)
         loop.poller.forget(fd: fd)

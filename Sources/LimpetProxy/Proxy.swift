@@ -35,6 +35,7 @@ public enum Proxy {
         let settings = EngineSettings(staticConfig, workers: workerCount, fileLimit: Int(fileLimit))
         let entryPoints = staticConfig.entryPoints.map(EntryPointSettings.init)
         let store = SnapshotStore(snapshot)
+        let health = HealthRegistry()
 
         // Bind everything up front so a busy port fails the start with a clear message.
         var listeners: [[Int32]] = []
@@ -63,7 +64,7 @@ public enum Proxy {
                 do {
                     let loop = try EventLoop(index: index, poller: poller)
                     let worker = Worker(loop: loop, settings: settings, entryPoints: entryPoints, listenFDs: fds,
-                                        store: store, hostName: hostName, logger: logger)
+                                        store: store, hostName: hostName, health: health, logger: logger)
                     worker.onDrained = { running.subtract(1, ordering: .sequentiallyConsistent) }
                     loops.withLock { $0[index] = LoopReference(loop: loop) }
                     started.signal()
@@ -134,7 +135,8 @@ public enum Proxy {
 
     private static func reloadLocked(_ staticConfig: StaticConfig, store: SnapshotStore, logger: Logger) {
         do {
-            let next = try ConfigLoader.loadSnapshot(for: staticConfig, generation: store.generation + 1)
+            let loaded = try ConfigLoader.loadSnapshot(for: staticConfig, generation: store.generation + 1)
+            let next = Draining.carryOver(into: loaded, from: store.current(), now: limpet_monotonic_ns())
             store.publish(next)
             logger.info("configuration reloaded (generation \(next.generation))")
         } catch {

@@ -70,6 +70,15 @@ final class ServerRuntime {
     private(set) var address: UpstreamAddress
     /// Idle keep-alive connections, most recently used last.
     var idle: [UpstreamConnection] = []
+    /// Requests of this loop in flight to this server (p2c, leasttime).
+    var inFlight = 0
+    /// Moving average of the time to the response head, in ns (leasttime); 0 until measured.
+    var averageTTFB: Double = 0
+
+    func recordTTFB(_ nanoseconds: UInt64) {
+        let sample = Double(nanoseconds)
+        averageTTFB = averageTTFB == 0 ? sample : averageTTFB * 0.8 + sample * 0.2
+    }
 
     init(_ definition: ServerDef) {
         url = definition.url

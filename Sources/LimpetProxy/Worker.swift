@@ -9,13 +9,38 @@ import Logging
 /// Per-loop balancer state of one service.
 final class ServiceRuntime {
     let service: Service
+    /// For a load balancer: its servers; empty for a weighted service.
     var servers: [ServerRuntime] = []
+    /// Shared health per server (nil when the service has neither active nor passive checks: always up).
+    let health: [ServerHealth]?
+    /// Rendezvous seeds and weights per server (or per child of a weighted service).
+    let seeds: [UInt64]
+    let weights: [Int]
     var roundRobin: SmoothWeightedRoundRobin
 
-    init(_ service: Service, servers: [ServerRuntime], weights: [Int]) {
+    init(_ service: Service, servers: [ServerRuntime], keys: [String], weights: [Int], health: [ServerHealth]?,
+         previous: ServiceRuntime?) {
         self.service = service
         self.servers = servers
-        roundRobin = SmoothWeightedRoundRobin(weights: weights)
+        self.health = health
+        self.weights = weights
+        seeds = keys.map(Rendezvous.seed)
+        // Carry the smooth-WRR position over for members that stay (SPEC §7.4), matched by key.
+        var current = [Int](repeating: 0, count: keys.count)
+        if let previous, previous.roundRobin.current.count == previous.keys.count {
+            let old = Dictionary(zip(previous.keys, previous.roundRobin.current), uniquingKeysWith: { a, _ in a })
+            for (i, key) in keys.enumerated() { current[i] = old[key] ?? 0 }
+        }
+        self.keys = keys
+        roundRobin = SmoothWeightedRoundRobin(weights: weights, current: current)
+    }
+
+    let keys: [String]
+
+    @inline(__always)  // one call per candidate while balancing
+    func isUp(_ i: Int, now: UInt64) -> Bool {
+        guard let health else { return true }
+        return health[i].isUp(now: now)
     }
 }
 
@@ -52,6 +77,11 @@ final class Worker: LoopHandler {
     let pipes: PipePool
     let headers = HeaderTable(capacity: 128)
     let hostName: [UInt8]
+    let healthRegistry: HealthRegistry
+    /// Per-loop randomness for p2c.
+    var random: FastRandom
+    /// Active health checks, run by worker 0 only; keyed by service, server and check settings.
+    private var probes: [String: HealthProbe] = [:]
 
     private(set) var snapshot: Snapshot
     private var snapshotGeneration: UInt64
@@ -69,8 +99,10 @@ final class Worker: LoopHandler {
     private var nextSweep: UInt64 = 0
 
     init(loop: EventLoop, settings: EngineSettings, entryPoints: [EntryPointSettings], listenFDs: [Int32],
-         store: SnapshotStore, hostName: String, logger: Logger) {
+         store: SnapshotStore, hostName: String, health: HealthRegistry, logger: Logger) {
         self.loop = loop
+        healthRegistry = health
+        random = FastRandom(seed: UInt64(loop.index + 1) &* 0x9E37_79B9_7F4A_7C15 ^ limpet_monotonic_ns())
         self.settings = settings
         self.entryPoints = entryPoints
         self.listenFDs = listenFDs
@@ -110,6 +142,7 @@ final class Worker: LoopHandler {
             snapshot.entryPointNames.firstIndex(of: entryPoint.name).map { snapshot.routeTables[$0] }
         }
         var keep: [String: ServerRuntime] = [:]
+        let previous = Dictionary(services.map { ($0.service.name, $0) }, uniquingKeysWith: { a, _ in a })
         services = snapshot.services.map { service in
             switch service.kind {
             case .loadBalancer(let lb):
@@ -119,17 +152,46 @@ final class Worker: LoopHandler {
                     keep[def.url] = runtime
                     return runtime
                 }
-                return ServiceRuntime(service, servers: runtimes, weights: lb.servers.map(\.weight))
+                let checked = lb.healthCheck != nil || lb.passiveHealthCheck != nil
+                let health = checked ? lb.servers.map { healthRegistry.health(service: service.name, url: $0.url) } : nil
+                return ServiceRuntime(service, servers: runtimes, keys: lb.servers.map(\.url),
+                                      weights: lb.servers.map(\.weight), health: health,
+                                      previous: previous[service.name])
             case .weighted(let weighted):
-                return ServiceRuntime(service, servers: [], weights: weighted.children.map(\.weight))
+                return ServiceRuntime(service, servers: [], keys: weighted.children.map(\.name),
+                                      weights: weighted.children.map(\.weight), health: nil,
+                                      previous: previous[service.name])
             }
         }
+        if loop.index == 0 { reconcileProbes(snapshot) }
         // Servers that left the configuration: close their idle connections.
         for (url, runtime) in serversByURL where keep[url] == nil {
             for connection in runtime.idle { connection.close(loop: loop) }
             runtime.idle.removeAll()
         }
         serversByURL = keep
+    }
+
+    /// Worker 0 runs one probe per (service, server, check settings); probes of servers that left stop.
+    private func reconcileProbes(_ snapshot: Snapshot) {
+        var wanted: [String: HealthProbe] = [:]
+        for service in snapshot.services {
+            guard case .loadBalancer(let lb) = service.kind, let check = lb.healthCheck else { continue }
+            for server in lb.servers {
+                let key = "\(service.name) \(server.url) \(check)"
+                if let probe = probes.removeValue(forKey: key) {
+                    wanted[key] = probe
+                } else if wanted[key] == nil {
+                    let probe = HealthProbe(key: key, server: server, check: check,
+                                            health: healthRegistry.health(service: service.name, url: server.url),
+                                            worker: self)
+                    wanted[key] = probe
+                    probe.start()
+                }
+            }
+        }
+        for probe in probes.values { probe.stop() }
+        probes = wanted
     }
 
     // MARK: accepting

@@ -11,6 +11,9 @@ public struct ServerDef: Sendable {
     public let address: SocketAddress
     /// The `Host` header sent when `passHostHeader` is false: the URL's authority (`127.0.0.1:9001`).
     public let hostHeader: [UInt8]
+    /// 0 for a configured server. For a server that left the configuration (SPEC §5.5): the monotonic time
+    /// (ns) until which requests whose sticky cookie names it still reach it; it gets no new sessions.
+    public var drainingUntil: UInt64 = 0
 
     public init(url: String, host: String, port: UInt16, weight: Int, address: SocketAddress, hostHeader: [UInt8]) {
         self.url = url
@@ -20,6 +23,8 @@ public struct ServerDef: Sendable {
         self.address = address
         self.hostHeader = hostHeader
     }
+
+    public var isDraining: Bool { drainingUntil != 0 }
 
     /// The parts of a server URL (`http://HOST[:PORT][/PATH]`).
     public struct ParsedURL: Sendable, Equatable {

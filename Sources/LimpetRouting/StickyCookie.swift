@@ -11,12 +11,15 @@ public struct StickyCookie: Sendable {
     public let path: String
     /// As configured; `Set-Cookie` carries it without a leading dot, and not at all when it is invalid.
     public let domain: String
-    /// Kept for SPEC §5.2; values do not use it yet.
+    /// SPEC §5.2: when non-empty, values are keyed with it so internal addresses cannot be recovered.
     public let secret: String
-    /// Per server index (or child index for a weighted service): `hex(sha256(key))[0..<16]` as bytes.
+    /// Per server index (or child index for a weighted service), as bytes: `hex(sha256(key))[0..<16]`, or
+    /// `hex(HMAC-SHA256(key: secret, message: key))[0..<16]` when `secret` is non-empty.
     public let values: [[UInt8]]
     /// The key each value was computed from: the server URL exactly as configured, or the child name.
     public let keys: [String]
+    /// `Rendezvous.seed` of each key, for deterministic failover (SPEC §5.2).
+    public let seeds: [UInt64]
 
     private let nameBytes: [UInt8]
     private let lines: [[UInt8]]
@@ -51,14 +54,20 @@ public struct StickyCookie: Sendable {
         self.domain = domain
         self.secret = secret
         self.keys = keys
-        let values = keys.map { Array(CookieNaming.value(url: $0).utf8) }
+        self.seeds = keys.map(Rendezvous.seed)
+        let values = keys.map {
+            Array((secret.isEmpty ? CookieNaming.value(url: $0) : CookieNaming.value(url: $0, secret: secret)).utf8)
+        }
         self.values = values
 
+        // Legacy forms, accepted and rewritten: the raw key and its FNV hex forms; with a secret also the
+        // unkeyed sha256 form, so that turning a secret on keeps existing sessions.
         var alternates: [Alternate] = []
         for (index, key) in keys.enumerated() {
             let fnv1 = CookieNaming.fnv164Hex(key)
             let fnv1a = CookieNaming.fnv1a64Hex(key)
             var forms = [key, fnv1, CookieNaming.fnv164Hex(fnv1), fnv1a]
+            if !secret.isEmpty { forms.append(CookieNaming.value(url: key)) }
             let trimmed = String(fnv1a.drop { $0 == "0" })
             if trimmed != fnv1a { forms.append(trimmed) }
             for form in forms where !form.isEmpty {
@@ -86,6 +95,14 @@ public struct StickyCookie: Sendable {
     /// Looks for our cookie in one `Cookie` header value (`a=1; b=2`), as Go's `Request.Cookie` does:
     /// the first pair with our name and a valid value decides. Never allocates.
     public func find(inCookieHeader value: UnsafeRawBufferPointer) -> Match {
+        guard let range = self.value(inCookieHeader: value) else { return .absent }
+        return lookup(value, range.lowerBound, range.upperBound)
+    }
+
+    /// The byte range, within `value`, of our cookie's value in one `Cookie` header value, quotes removed:
+    /// the pair `find(inCookieHeader:)` decides on (the first with our name and a valid value). nil when
+    /// there is none; empty for `name=` or a bare `name`. Never allocates.
+    public func value(inCookieHeader value: UnsafeRawBufferPointer) -> Range<Int>? {
         let count = value.count
         let nameCount = nameBytes.count
         var i = 0
@@ -110,9 +127,9 @@ public struct StickyCookie: Sendable {
                 vEnd -= 1
             }
             guard StickyCookie.validValue(value, vStart, vEnd) else { continue }
-            return lookup(value, vStart, vEnd)
+            return vStart..<vEnd
         }
-        return .absent
+        return nil
     }
 
     private func nameEquals(_ buf: UnsafeRawBufferPointer, _ start: Int) -> Bool {

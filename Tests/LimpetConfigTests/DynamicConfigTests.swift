@@ -1,3 +1,4 @@
+import Foundation
 import LimpetConfig
 import LimpetRouting
 import Testing
@@ -317,6 +318,75 @@ import Testing
         let lines = dir.check()
         #expect(lines.count == 1)
         #expect(lines.first?.hasPrefix("dynamic.yaml:3:40: server \"http://no-such-host.invalid:80\": cannot resolve") == true)
+    }
+
+    // SPEC §5.2: `secret: "${LIMPET_STICKY_SECRET}"`. Variable names unique to these tests.
+    @Test func cookieSecretFromTheEnvironment() throws {
+        setenv("LIMPET_TEST_STICKY_SECRET_SET", "s3cret", 1)
+        unsetenv("LIMPET_TEST_STICKY_SECRET_UNSET")
+        setenv("LIMPET_TEST_STICKY_SECRET_EMPTY", "", 1)
+        let good = try TempConfig(["limpet.yaml": Self.staticFile, "dynamic.yaml": """
+            http:
+              services:
+                a:
+                  loadBalancer:
+                    servers: [{url: "http://127.0.0.1:8081"}]
+                    sticky: {cookie: {name: a, secret: "${LIMPET_TEST_STICKY_SECRET_SET}"}}
+                b:
+                  loadBalancer:
+                    servers: [{url: "http://127.0.0.1:8082"}]
+                    sticky: {cookie: {name: b, secret: "x${LIMPET_TEST_STICKY_SECRET_SET}y$z{}"}}
+            """])
+        defer { good.remove() }
+        #expect(good.check() == [])
+        let config = try ConfigLoader.loadStatic(path: good.path("limpet.yaml"))
+        let snapshot = try ConfigLoader.loadSnapshot(for: config, generation: 1)
+        // Python: hmac.new(b"s3cret", b"http://127.0.0.1:8081", hashlib.sha256).hexdigest()[:16]
+        guard case .loadBalancer(let a) = snapshot.services[0].kind,
+              case .loadBalancer(let b) = snapshot.services[1].kind else {
+            Issue.record("not load balancers")
+            return
+        }
+        #expect(a.sticky?.secret == "s3cret")
+        #expect(a.sticky?.values.map { String(decoding: $0, as: UTF8.self) } == ["71444adfd6303c1a"])
+        // Text around a reference is kept; a `$` not followed by `{` is literal.
+        #expect(b.sticky?.secret == "xs3crety$z{}")
+        #expect(b.sticky?.values.map { String(decoding: $0, as: UTF8.self) } == ["f76d576698ae28c1"])  // HMAC keyed with "xs3crety$z{}"
+
+        let bad = try TempConfig(["limpet.yaml": Self.staticFile, "dynamic.yaml": """
+            http:
+              services:
+                a:
+                  loadBalancer:
+                    servers: [{url: "http://127.0.0.1:8081"}]
+                    sticky:
+                      cookie: {name: a, secret: "${LIMPET_TEST_STICKY_SECRET_UNSET}"}
+                b:
+                  loadBalancer:
+                    servers: [{url: "http://127.0.0.1:8082"}]
+                    sticky:
+                      cookie:
+                        secret: "${LIMPET_TEST_STICKY_SECRET_SET"
+                c:
+                  weighted:
+                    services: [{name: a}]
+                    sticky: {cookie: {secret: "${1BAD}"}}
+                d:
+                  loadBalancer:
+                    servers: [{url: "http://127.0.0.1:8083"}]
+                    sticky: {cookie: {secret: "${LIMPET_TEST_STICKY_SECRET_EMPTY}"}}
+            """])
+        defer { bad.remove() }
+        #expect(bad.check() == [
+            "dynamic.yaml:7:37: http.services.a.loadBalancer.sticky.cookie.secret: environment variable "
+                + "LIMPET_TEST_STICKY_SECRET_UNSET is not set",
+            "dynamic.yaml:13:21: http.services.b.loadBalancer.sticky.cookie.secret: unterminated \"${\" "
+                + "(write ${NAME} to use an environment variable)",
+            "dynamic.yaml:17:35: http.services.c.weighted.sticky.cookie.secret: \"${1BAD}\" is not a valid "
+                + "environment variable reference",
+            "dynamic.yaml:21:35: warning: http.services.d.loadBalancer.sticky.cookie.secret: expands to an empty "
+                + "string; cookie values are not keyed",
+        ])
     }
 }
 

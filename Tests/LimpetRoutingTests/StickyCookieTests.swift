@@ -111,4 +111,72 @@ import Testing
         #expect(c.find("lvl1=canary") == .server(1, canonical: false))
         #expect(c.line(1) == "Set-Cookie: lvl1=e100fbce008c04ec; Path=/\r\n")
     }
+
+    // MARK: cookie.secret (SPEC §5.2)
+
+    /// Expected values computed independently: Python `hmac.new(secret, key, hashlib.sha256).hexdigest()[:16]`.
+    @Test func secretKeysTheValuesWithHMAC() {
+        let c = StickyCookie(name: "_fb0b0", secret: "s3cret", keys: urls + ["app"])
+        #expect(c.values.map { String(decoding: $0, as: UTF8.self) }
+                == ["365fee64ad291fad", "3a8c77a22bc0d82e", "71444adfd6303c1a", "94b1e9b441325fde"])
+        #expect(c.line(2) == "Set-Cookie: _fb0b0=71444adfd6303c1a; Path=/\r\n")
+        #expect(c.find("_fb0b0=71444adfd6303c1a") == .server(2, canonical: true))
+    }
+
+    @Test func theSecretChangesTheValue() {
+        let plain = StickyCookie(name: "s", keys: urls)
+        let keyed = StickyCookie(name: "s", secret: "s3cret", keys: urls)
+        let other = StickyCookie(name: "s", secret: "other", keys: urls)
+        #expect(other.values.map { String(decoding: $0, as: UTF8.self) }[0] == "bb80312eec8d454e")
+        for i in urls.indices {
+            #expect(keyed.values[i] != plain.values[i])
+            #expect(keyed.values[i] != other.values[i])
+        }
+        // A value keyed with another secret names no server.
+        #expect(keyed.find("s=bb80312eec8d454e") == .unknown)
+    }
+
+    @Test func legacyFormsStillMatchWithASecret() {
+        let c = StickyCookie(name: "_fb0b0", secret: "s3cret", keys: urls)
+        #expect(c.find("_fb0b0=http://127.0.0.1:8081") == .server(2, canonical: false))
+        #expect(c.find("_fb0b0=75327ea3b04bcda5") == .server(2, canonical: false))  // FNV-1a
+        #expect(c.find("_fb0b0=5a1cc52f3f46040d") == .server(2, canonical: false))  // FNV-1 (Traefik)
+        // The unkeyed sha256 form too, so that turning a secret on keeps existing sessions (rewritten).
+        #expect(c.find("_fb0b0=08d5f409490f61fc") == .server(2, canonical: false))
+    }
+
+    @Test func seedsFollowTheKeys() {
+        let c = StickyCookie(name: "s", secret: "s3cret", keys: urls)
+        #expect(c.seeds == urls.map(Rendezvous.seed))
+        #expect(StickyCookie(name: "s", keys: ["app", "canary"]).seeds == [Rendezvous.seed("app"), Rendezvous.seed("canary")])
+    }
+
+    // MARK: value(inCookieHeader:)
+
+    @Test func valueRangeAmongOtherCookies() {
+        let c = StickyCookie(name: "_fb0b0", keys: urls)
+        #expect(c.rawValue("_fb0b0=08d5f409490f61fc") == "08d5f409490f61fc")
+        #expect(c.rawValue("a=1; _fb0b0=deadbeef; b=2") == "deadbeef")
+        #expect(c.rawValue("a=1;_fb0b0=anything-at-all;b=2") == "anything-at-all")
+        #expect(c.rawValue("  x=\"q\" ;  _fb0b0=\"quoted\"  ; y=z") == "quoted")
+        #expect(c.rawValue("_fb0b0x=1; x_fb0b0=2; _fb0b0=3") == "3")
+        #expect(c.rawValue("_fb0b0=first; _fb0b0=second") == "first")
+        // Invalid values are skipped, as `find` skips them.
+        #expect(c.rawValue("_fb0b0=a\\b; _fb0b0=next") == "next")
+        #expect(c.rawValue("_fb0b0=") == "")
+        #expect(c.rawValue("_fb0b0") == "")
+        #expect(c.rawValue("") == nil)
+        #expect(c.rawValue("a=1; b=2") == nil)
+        #expect(c.rawValue("_FB0B0=1") == nil)
+        // The range is within the header value given.
+        let header = Array("a=1; _fb0b0=08d5f409490f61fc; b=2".utf8)
+        #expect(header.withUnsafeBytes { c.value(inCookieHeader: $0) } == 12..<28)
+    }
+}
+
+extension StickyCookie {
+    fileprivate func rawValue(_ header: String) -> String? {
+        let bytes = Array(header.utf8)
+        return bytes.withUnsafeBytes { value(inCookieHeader: $0) }.map { String(decoding: bytes[$0], as: UTF8.self) }
+    }
 }
