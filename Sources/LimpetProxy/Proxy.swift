@@ -14,9 +14,10 @@ public enum Proxy {
         limpet_block_signals()  // before any thread starts, so only `limpet_wait_signal` sees them
         let staticConfig: StaticConfig
         let snapshot: Snapshot
+        var dynamicWarnings: [Diagnostic] = []
         do {
             staticConfig = try ConfigLoader.loadStatic(path: configPath)
-            snapshot = try ConfigLoader.loadSnapshot(for: staticConfig, generation: 1)
+            snapshot = try ConfigLoader.loadSnapshot(for: staticConfig, generation: 1, warnings: &dynamicWarnings)
         } catch {
             for diagnostic in error.diagnostics { FileHandle.standardError.write(Data("\(diagnostic)\n".utf8)) }
             exit(1)
@@ -28,7 +29,7 @@ public enum Proxy {
             return handler
         }
         let logger = Logger(label: "limpet")
-        for warning in staticConfig.warnings { logger.warning("\(warning)") }
+        for warning in staticConfig.warnings + dynamicWarnings { logger.warning("\(warning)") }
 
         let workerCount = staticConfig.engine.workers > 0 ? staticConfig.engine.workers : Int(limpet_online_cpus())
         let fileLimit = limpet_raise_nofile()
@@ -135,7 +136,10 @@ public enum Proxy {
 
     private static func reloadLocked(_ staticConfig: StaticConfig, store: SnapshotStore, logger: Logger) {
         do {
-            let loaded = try ConfigLoader.loadSnapshot(for: staticConfig, generation: store.generation + 1)
+            var warnings: [Diagnostic] = []
+            let loaded = try ConfigLoader.loadSnapshot(for: staticConfig, generation: store.generation + 1,
+                                                       warnings: &warnings)
+            for warning in warnings { logger.warning("\(warning)") }
             let next = Draining.carryOver(into: loaded, from: store.current(), now: limpet_monotonic_ns())
             store.publish(next)
             logger.info("configuration reloaded (generation \(next.generation))")
