@@ -51,5 +51,6 @@ let package = Package(
         .testTarget(name: "LimpetHTTPTests", dependencies: ["LimpetHTTP"]),
         .testTarget(name: "LimpetRoutingTests", dependencies: ["LimpetRouting"]),
         .testTarget(name: "LimpetConfigTests", dependencies: ["LimpetConfig"]),
+        .testTarget(name: "LimpetProxyTests", dependencies: ["LimpetProxy", "LimpetHTTP"]),
     ]
 )

@@ -139,7 +139,8 @@ extension ClientConnection {
         }
         // A small body that arrived with the head goes out in the same send.
         inStart += coalesce(from: inBuffer + inStart, count: inEnd - inStart, body: &requestBody, into: &writer)
-        requestTaken = inStart
+        requestFlow = BodyFlow(requestBody, capacity: settings.bufferSize, spliceThreshold: settings.spliceThreshold,
+                               pipeSize: settings.pipeSize, start: inStart, taken: inStart, end: inEnd)
         headLength = writer.count
         headSent = 0
         if let idle = worker.takeIdle(chosen) {
@@ -224,7 +225,7 @@ extension ClientConnection {
             }
             requestPhase = .body
         } else {
-            inStart += Int(result)
+            requestFlow.sent(Int(result))
         }
         driveRequest()
     }
@@ -306,78 +307,60 @@ extension ClientConnection {
 
     // MARK: request body
 
-    /// Moves the request body on: pipe first, then bytes already read, then more from the client.
+    /// Moves the request body on, as `requestFlow` says (client → upstream).
     func driveRequest() {
         guard requestPhase == .body, let upstream else { return }
-        while true {
-            if requestPipeBytes > 0, let pipe = requestPipe {
-                let count = requestPipeBytes
-                upstreamSubmit { upstream, poller in
-                    poller.splice(from: pipe.readEnd, to: upstream.fd, count: count, socket: upstream.fd,
-                                  intoSocket: true, token: upstream.token(Op.upstreamSpliceOut))
-                }
-                return
-            }
-            if requestTaken > inStart {
-                let start = inBuffer + inStart
-                let count = requestTaken - inStart
-                upstreamSubmit { upstream, poller in
-                    poller.send(fd: upstream.fd, from: start, count: count, token: upstream.token(Op.upstreamSend))
-                }
-                return
-            }
-            if requestBody.isComplete {
-                requestPhase = .done
-                // As Go's ResponseHeaderTimeout: counted from the end of the request.
-                if responsePhase == .readingHead { setTimeout(settings.responseHeaderTimeout, .responseHeader) }
-                exchangeMayBeDone()
-                return
-            }
-            if inStart < inEnd {
-                guard let n = requestBody.take(UnsafeRawBufferPointer(start: inBuffer + inStart, count: inEnd - inStart))
-                else {
-                    worker.logger.debug("bad chunked request body from \(String(decoding: clientIP, as: UTF8.self))")
-                    if responsePhase == .readingHead || responsePhase == .idle {
-                        failUpstream(status: 400, body: "400 Bad Request")
-                    } else {
-                        abort()
-                    }
-                    return
-                }
-                requestTaken = inStart + n
-                continue
-            }
-            inStart = 0
-            inEnd = 0
-            requestTaken = 0
-            let opaque = requestBody.opaqueRemaining
-            if opaque >= Int64(settings.spliceThreshold) {
-                guard let pipe = takeRequestPipe() else { return }
-                clientSplice(from: fd, to: pipe.writeEnd, count: Int(min(opaque, Int64(settings.pipeSize))),
-                             intoSocket: false)
+        let buffer = takeInBuffer()
+        let step = requestFlow.step(buffer: buffer)
+        if step.malformed {
+            worker.logger.debug("bad chunked request body from \(String(decoding: clientIP, as: UTF8.self))")
+            if responsePhase == .readingHead || responsePhase == .idle {
+                failUpstream(status: 400, body: "400 Bad Request")
             } else {
-                clientRecv(into: inBuffer, count: settings.bufferSize)
+                abort()
             }
-            _ = upstream
             return
         }
-    }
-
-    private func takeRequestPipe() -> Pipe? {
-        if let requestPipe { return requestPipe }
-        do {
-            requestPipe = try worker.pipes.take()
-            return requestPipe
-        } catch {
-            worker.logger.error("\(error)")
-            abort()
-            return nil
+        switch step.write {
+        case .send(let offset, let count):
+            upstreamSubmit { upstream, poller in
+                poller.send(fd: upstream.fd, from: buffer + offset, count: count, token: upstream.token(Op.upstreamSend))
+            }
+        case .spliceOut(let index, let count):
+            guard let pipe = pipe(index, of: &requestPipes) else { return }
+            upstreamSubmit { upstream, poller in
+                poller.splice(from: pipe.readEnd, to: upstream.fd, count: count, socket: upstream.fd, intoSocket: true,
+                              token: upstream.token(Op.upstreamSpliceOut))
+            }
+        default:
+            break
+        }
+        switch step.read {
+        case .recv(let offset, let count):
+            clientRecv(into: buffer + offset, count: count)
+        case .spliceIn(let index, let count):
+            guard let pipe = pipe(index, of: &requestPipes) else { return }
+            clientSplice(from: fd, to: pipe.writeEnd, count: count, intoSocket: false)
+        default:
+            break
+        }
+        if step.finished {
+            // What follows the body in the buffer is the next (pipelined) request.
+            inStart = requestFlow.taken
+            inEnd = requestFlow.end
+            if requestFlow.tracker.endsAtClose || upgraded {
+                shutdown(upstream.fd, Int32(SHUT_WR))  // a tunnel's half-close, passed on once all bytes are out
+            }
+            requestPhase = .done
+            // As Go's ResponseHeaderTimeout: counted from the end of the request.
+            if responsePhase == .readingHead { setTimeout(settings.responseHeaderTimeout, .responseHeader) }
+            exchangeMayBeDone()
         }
     }
 
     func requestBodyRead(_ result: Int32) {
         if result > 0 {
-            inEnd += Int(result)
+            requestFlow.received(Int(result))
             driveRequest()
         } else {
             requestSourceEnded(result)
@@ -386,10 +369,10 @@ extension ClientConnection {
 
     func requestBodySpliced(_ result: Int32) {
         if result > 0 {
-            requestPipeBytes += Int(result)
-            requestBody.skip(Int(result))
+            requestFlow.splicedIn(Int(result))
             driveRequest()
         } else if result == -EAGAIN {
+            requestFlow.retryRead()
             driveRequest()
         } else {
             requestSourceEnded(result)
@@ -398,9 +381,10 @@ extension ClientConnection {
 
     func requestSplicedOut(_ result: Int32) {
         if result > 0 {
-            requestPipeBytes -= Int(result)
+            requestFlow.splicedOut(Int(result))
             driveRequest()
         } else if result == -EAGAIN {
+            requestFlow.retryWrite()
             driveRequest()
         } else {
             requestWriteFailed(result)
@@ -409,11 +393,8 @@ extension ClientConnection {
 
     /// The client closed its sending side (or failed) while its body was streaming.
     private func requestSourceEnded(_ result: Int32) {
-        if result == 0, requestBody.endsAtClose, let upstream {
-            shutdown(upstream.fd, Int32(SHUT_WR))  // pass the half-close on through the tunnel
-            requestBody = BodyTracker(.none)
-            requestPhase = .done
-            exchangeMayBeDone()
+        if result == 0, requestFlow.sourceEnded() {
+            driveRequest()  // delivers what is buffered or piped, then passes the half-close on
         } else {
             abort()
         }

@@ -47,7 +47,7 @@ extension ClientConnection {
             responseEnd += Int(result)
             parseResponseHead()
         } else if result > 0 {
-            responseEnd += Int(result)
+            responseFlow.received(Int(result))
             driveResponse()
         } else {
             responseSourceEnded(result)
@@ -108,8 +108,14 @@ extension ClientConnection {
                 // A small body that arrived with the head leaves in the same send: one segment, one wake-up.
                 responseStart += coalesce(from: buffer + responseStart, count: responseEnd - responseStart,
                                           body: &responseBody, into: &writer)
+                responseFlow = BodyFlow(responseBody, capacity: settings.bufferSize,
+                                        spliceThreshold: settings.spliceThreshold, pipeSize: settings.pipeSize,
+                                        start: responseStart, taken: responseStart, end: responseEnd)
+            } else if upgraded {
+                responseFlow = BodyFlow(responseBody, capacity: settings.bufferSize,
+                                        spliceThreshold: settings.spliceThreshold, pipeSize: settings.pipeSize,
+                                        start: responseStart, taken: responseStart, end: responseEnd)
             }
-            responseTaken = responseStart
             headLength = writer.count
             headSent = 0
             responsePhase = .sendingHead
@@ -154,82 +160,66 @@ extension ClientConnection {
             }
             return
         }
-        responseStart += Int(result)
+        responseFlow.sent(Int(result))
         driveResponse()
     }
 
     /// After a 101: both directions become opaque byte streams until each side closes.
     private func startTunnel() {
-        guard requestPhase == .done || requestPhase == .body else { return }
-        requestBody = BodyTracker(.tunnel)
-        let wasIdle = requestPhase == .done
+        guard requestPhase == .done else { return }
+        // Bytes the client sent after its upgrade request belong to the tunnel.
+        requestFlow = BodyFlow(BodyTracker(.tunnel), capacity: settings.bufferSize,
+                               spliceThreshold: settings.spliceThreshold, pipeSize: settings.pipeSize,
+                               start: inStart, taken: inStart, end: inEnd)
         requestPhase = .body
-        if wasIdle { driveRequest() }
+        driveRequest()
     }
 
-    /// Moves the response body on: pipe first, then bytes already read, then more from the upstream.
+    /// Moves the response body on, as `responseFlow` says (upstream → client).
     func driveResponse() {
         guard responsePhase == .body, let buffer = responseBuffer else { return }
-        while true {
-            if responsePipeBytes > 0, let pipe = responsePipe {
-                clientSplice(from: pipe.readEnd, to: fd, count: responsePipeBytes, intoSocket: true)
-                return
-            }
-            if responseTaken > responseStart {
-                clientSend(buffer + responseStart, count: responseTaken - responseStart)
-                return
-            }
-            if responseBody.isComplete {
-                responsePhase = .done
-                exchangeMayBeDone()
-                return
-            }
-            if responseStart < responseEnd {
-                let bytes = UnsafeRawBufferPointer(start: buffer + responseStart, count: responseEnd - responseStart)
-                guard let n = responseBody.take(bytes) else {
-                    worker.logger.warning("upstream \(server?.url ?? "?") sent a malformed chunked body")
-                    abort()
-                    return
-                }
-                responseTaken = responseStart + n
-                continue
-            }
-            responseStart = 0
-            responseEnd = 0
-            responseTaken = 0
-            let opaque = responseBody.opaqueRemaining
-            if opaque >= Int64(settings.spliceThreshold) {
-                guard let pipe = takeResponsePipe() else { return }
-                let count = Int(min(opaque, Int64(settings.pipeSize)))
-                upstreamSubmit { upstream, poller in
-                    poller.splice(from: upstream.fd, to: pipe.writeEnd, count: count, socket: upstream.fd,
-                                  intoSocket: false, token: upstream.token(Op.upstreamSpliceIn))
-                }
-            } else {
-                readResponse()
-            }
+        let step = responseFlow.step(buffer: buffer)
+        if step.malformed {
+            worker.logger.warning("upstream \(server?.url ?? "?") sent a malformed chunked body")
+            abort()  // the head is out: the client sees a closed connection, never a silent truncation
             return
         }
-    }
-
-    private func takeResponsePipe() -> Pipe? {
-        if let responsePipe { return responsePipe }
-        do {
-            responsePipe = try worker.pipes.take()
-            return responsePipe
-        } catch {
-            worker.logger.error("\(error)")
-            abort()
-            return nil
+        switch step.write {
+        case .send(let offset, let count):
+            clientSend(buffer + offset, count: count)
+        case .spliceOut(let index, let count):
+            guard let pipe = pipe(index, of: &responsePipes) else { return }
+            clientSplice(from: pipe.readEnd, to: fd, count: count, intoSocket: true)
+        default:
+            break
+        }
+        switch step.read {
+        case .recv(let offset, let count):
+            upstreamSubmit { upstream, poller in
+                poller.recv(fd: upstream.fd, into: buffer + offset, count: count, token: upstream.token(Op.upstreamRecv))
+            }
+        case .spliceIn(let index, let count):
+            guard let pipe = pipe(index, of: &responsePipes) else { return }
+            upstreamSubmit { upstream, poller in
+                poller.splice(from: upstream.fd, to: pipe.writeEnd, count: count, socket: upstream.fd,
+                              intoSocket: false, token: upstream.token(Op.upstreamSpliceIn))
+            }
+        default:
+            break
+        }
+        if step.finished {
+            if upgraded { shutdown(fd, Int32(SHUT_WR)) }  // the upstream closed its side of the tunnel
+            responsePhase = .done
+            exchangeMayBeDone()
         }
     }
 
     func responseBodySpliced(_ result: Int32) {
         if result > 0 {
-            responsePipeBytes += Int(result)
-            responseBody.skip(Int(result))
+            responseFlow.splicedIn(Int(result))
             driveResponse()
         } else if result == -EAGAIN {
+            responseFlow.retryRead()
             driveResponse()
         } else {
             responseSourceEnded(result)
@@ -238,9 +228,10 @@ extension ClientConnection {
 
     func responseSplicedOut(_ result: Int32) {
         if result > 0 {
-            responsePipeBytes -= Int(result)
+            responseFlow.splicedOut(Int(result))
             driveResponse()
         } else if result == -EAGAIN {
+            responseFlow.retryWrite()
             driveResponse()
         } else {
             abort()
@@ -249,13 +240,11 @@ extension ClientConnection {
 
     /// The upstream closed (or failed) while its body was streaming.
     private func responseSourceEnded(_ result: Int32) {
-        guard result == 0, responseBody.endsAtClose else {
+        guard result == 0, responseFlow.sourceEnded() else {
             worker.logger.warning("upstream \(server?.url ?? "?") ended the response early: \(result == 0 ? "closed" : "\(IOError("recv", errno: -result))")")
             abort()  // the client sees a truncated body and a closed connection, never a silent success
             return
         }
-        if upgraded { shutdown(fd, Int32(SHUT_WR)) }
-        responseBody = BodyTracker(.none)
         driveResponse()
     }
 
@@ -286,7 +275,7 @@ extension ClientConnection {
         releaseInFlight()
         if let upstream {
             self.upstream = nil
-            let clean = responseKeepAlive && !upgraded && responseStart == responseEnd && upstream.pending == 0
+            let clean = responseKeepAlive && !upgraded && responseFlow.leftover == 0 && upstream.pending == 0
             if clean { worker.putIdle(upstream) } else { upstream.owner = nil; upstream.close(loop: loop) }
         }
         releaseExchangeResources(pipesEmpty: true)

@@ -62,16 +62,15 @@ final class ClientConnection: LoopHandler {
     var requestUpgrade = false
     var requestIdempotent = true
     var requestHasBody = false
+    /// Framing of the request body until its flow starts (coalescing advances it), then the two flows.
     var requestBody = BodyTracker(.none)
     var responseBody = BodyTracker(.none)
+    var requestFlow = BodyFlow.idle
+    var responseFlow = BodyFlow.idle
+    /// Pipes of each flow (two each, used in turn), taken from the loop's pool when first needed.
+    var requestPipes: (Pipe?, Pipe?) = (nil, nil)
+    var responsePipes: (Pipe?, Pipe?) = (nil, nil)
     var responseKeepAlive = true
-    /// End of the bytes in the request buffer already taken as body and not yet sent.
-    var requestTaken = 0
-    var responseTaken = 0
-    var requestPipe: Pipe?
-    var requestPipeBytes = 0
-    var responsePipe: Pipe?
-    var responsePipeBytes = 0
     /// Set-Cookie line(s) to add to the response head, when the balancer chose a server.
     var setCookie: [UInt8] = []
     var responseStarted = false
@@ -196,6 +195,20 @@ final class ClientConnection: LoopHandler {
 
     // MARK: submitting (every submission is counted so the connection is freed only when the kernel is done)
 
+    /// Pipe `index` of a flow's pair, taken from the loop's pool the first time.
+    func pipe(_ index: Int, of pipes: inout (Pipe?, Pipe?)) -> Pipe? {
+        if let existing = index == 0 ? pipes.0 : pipes.1 { return existing }
+        do {
+            let made = try worker.pipes.take()
+            if index == 0 { pipes.0 = made } else { pipes.1 = made }
+            return made
+        } catch {
+            worker.logger.error("\(error)")
+            abort()
+            return nil
+        }
+    }
+
     /// The connection's read buffer, taken from the pool if it holds none.
     func takeInBuffer() -> UnsafeMutableRawPointer {
         if let inBuffer { return inBuffer }
@@ -319,9 +332,15 @@ final class ClientConnection: LoopHandler {
     func releaseExchangeResources(pipesEmpty: Bool) {
         if let b = headBuffer { worker.buffers.give(b); headBuffer = nil }
         if let b = responseBuffer { worker.buffers.give(b); responseBuffer = nil }
-        if let p = requestPipe { worker.pipes.give(p, empty: pipesEmpty && requestPipeBytes == 0); requestPipe = nil }
-        if let p = responsePipe { worker.pipes.give(p, empty: pipesEmpty && responsePipeBytes == 0); responsePipe = nil }
-        requestPipeBytes = 0
-        responsePipeBytes = 0
+        let requestClean = pipesEmpty && requestFlow.pipesEmpty
+        let responseClean = pipesEmpty && responseFlow.pipesEmpty
+        if let p = requestPipes.0 { worker.pipes.give(p, empty: requestClean) }
+        if let p = requestPipes.1 { worker.pipes.give(p, empty: requestClean) }
+        if let p = responsePipes.0 { worker.pipes.give(p, empty: responseClean) }
+        if let p = responsePipes.1 { worker.pipes.give(p, empty: responseClean) }
+        requestPipes = (nil, nil)
+        responsePipes = (nil, nil)
+        requestFlow = .idle
+        responseFlow = .idle
     }
 }
