@@ -41,7 +41,7 @@ let package = Package(
             dependencies: ["LimpetIO", "LimpetHTTP", "LimpetRouting", "LimpetConfig",
                            .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "LimpetWhoami", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "LimpetWhoami", dependencies: ["LimpetHTTP", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "limpet",
             dependencies: ["LimpetProxy", "LimpetConfig", "LimpetWhoami",

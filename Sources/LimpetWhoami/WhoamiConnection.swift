@@ -1,4 +1,5 @@
 import Crypto
+import LimpetHTTP
 import Foundation
 import Glibc
 
@@ -385,37 +386,5 @@ func httpDate() -> String {
         + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
 }
 
-func reason(_ status: Int) -> String {
-    switch status {
-    case 100: return "Continue"
-    case 101: return "Switching Protocols"
-    case 200: return "OK"
-    case 201: return "Created"
-    case 202: return "Accepted"
-    case 204: return "No Content"
-    case 206: return "Partial Content"
-    case 301: return "Moved Permanently"
-    case 302: return "Found"
-    case 303: return "See Other"
-    case 304: return "Not Modified"
-    case 307: return "Temporary Redirect"
-    case 308: return "Permanent Redirect"
-    case 400: return "Bad Request"
-    case 401: return "Unauthorized"
-    case 403: return "Forbidden"
-    case 404: return "Not Found"
-    case 405: return "Method Not Allowed"
-    case 408: return "Request Timeout"
-    case 409: return "Conflict"
-    case 413: return "Content Too Large"
-    case 418: return "I'm a teapot"
-    case 429: return "Too Many Requests"
-    case 431: return "Request Header Fields Too Large"
-    case 500: return "Internal Server Error"
-    case 501: return "Not Implemented"
-    case 502: return "Bad Gateway"
-    case 503: return "Service Unavailable"
-    case 504: return "Gateway Timeout"
-    default: return "Status \(status)"
-    }
-}
+/// The reason phrase Limpet itself uses for `status`.
+func reason(_ status: Int) -> String { "\(HTTPStatus.reasonPhrase(status))" }
