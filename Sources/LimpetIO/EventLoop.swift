@@ -18,7 +18,7 @@ public final class EventLoop {
 
     public let poller: Poller
     public let index: Int
-    /// Monotonic nanoseconds, refreshed once per tick.
+    /// Monotonic nanoseconds, refreshed before each completion is handled and before timers fire.
     public private(set) var now: UInt64
 
     private struct Slot {
@@ -134,6 +134,8 @@ public final class EventLoop {
                 timeout = first.deadline > now ? Int64(first.deadline - now) : 0
             }
             try poller.poll(timeoutNanos: timeout) { completion in
+                // The loop may have slept: handlers must see the time they run at (deadlines, response times).
+                now = limpet_monotonic_ns()
                 if completion.token == EventLoop.wakeToken {
                     runTasks()
                     return

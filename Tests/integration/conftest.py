@@ -553,3 +553,127 @@ def pytest_runtest_makereport(item, call):
             text = tail(limpet.log_path, offset)
             rep.sections.append((f"limpet stderr ({limpet.dir.name}, io={limpet.io}, port {limpet.port})",
                                  text or "<empty>"))
+
+
+# ---------------------------------------------------------------------------------------
+# Extra backends for the health, failover, draining and strategy tests (additive).
+
+
+class ScriptedBackend:
+    """A small HTTP backend whose answer per path the test chooses, recording every request
+    head it receives (request line and headers) — e.g. Limpet's health probes.
+
+    `routes` maps a path (without query) to (status, extra headers, body, delay seconds);
+    any other path gets 200 with the body `name`. Every response carries
+    `X-Whoami-Name: name` and `Connection: close`."""
+
+    def __init__(self, name="scripted", routes=None):
+        self.name = name
+        self.routes = dict(routes or {})
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.lock = threading.Lock()
+        self.requests = []  # (request line, [(name, value)], monotonic time)
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen(128)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        try:
+            c.settimeout(30)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = c.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+            fields = []
+            for line in head[1:]:
+                k, _, v = line.partition(":")
+                fields.append((k.strip(), v.strip()))
+            with self.lock:
+                self.requests.append((head[0], fields, time.monotonic()))
+            parts = head[0].split(" ")
+            target = parts[1] if len(parts) > 1 else "/"
+            path = target.split("?", 1)[0]
+            status, extra, body, delay = self.routes.get(path, (200, [], self.name.encode(), 0))
+            if delay:
+                time.sleep(delay)
+            lines = [f"HTTP/1.1 {status} X", f"X-Whoami-Name: {self.name}", "Connection: close",
+                     f"Content-Length: {len(body)}"] + [f"{k}: {v}" for k, v in extra]
+            if parts[0] == "HEAD":
+                body = b""
+            c.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+            c.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    def seen(self, path_prefix=None):
+        with self.lock:
+            reqs = list(self.requests)
+        if path_prefix is None:
+            return reqs
+        return [r for r in reqs if r[0].split(" ")[1:2] and r[0].split(" ")[1].startswith(path_prefix)]
+
+    def stop(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def whoamis(limpet_bin, logs_dir, request):
+    """Starts extra `limpet whoami` backends for one test: whoamis("name") -> a started
+    Whoami (stop() and start() it again on the same port to simulate failures). Names get
+    a per-test suffix in the log file only; `--name` is exactly the given name."""
+    started = []
+    tag = f"{abs(hash(request.node.nodeid)) % 100000:05d}"
+
+    def make(name):
+        w = Whoami(limpet_bin, name, logs_dir)
+        w.log_path = Path(logs_dir) / f"whoami-{name}-{tag}.log"
+        started.append(w)
+        return w.start()
+
+    yield make
+    for w in started:
+        w.stop()
+
+
+@pytest.fixture
+def scripted_backends():
+    """scripted_backends(name, routes) -> a started ScriptedBackend, closed after the test."""
+    made = []
+
+    def make(name="scripted", routes=None):
+        b = ScriptedBackend(name, routes)
+        made.append(b)
+        return b
+
+    yield make
+    for b in made:
+        b.stop()
+
+
+def host_routed(services):
+    """A dynamic configuration with one router per service: Host(`NAME.localhost`) -> NAME."""
+    return {"http": {
+        "routers": {name: {"rule": f"Host(`{name}.localhost`)", "service": name} for name in services},
+        "services": dict(services),
+    }}
+
+
+def fast_health(**kw):
+    """An active health check that notices a change within about a second."""
+    return dict({"path": "/health", "interval": "300ms", "unhealthyInterval": "300ms", "timeout": "1s"}, **kw)

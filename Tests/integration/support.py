@@ -456,3 +456,76 @@ def upload(conn, method, path, host, size, chunked=False, headers=(), chunk_size
     assert not error, f"sending the body failed: {error[0]!r}"
     assert not t.is_alive(), "the request body was still being sent after the response ended"
     return resp, src.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers for the health, failover, draining, strategy and secret tests (additive).
+
+
+def keyed_sticky_value(secret, url):
+    """SPEC §5.2 `cookie.secret`: hex(HMAC-SHA256(secret, url))[:16]."""
+    import hmac
+    return hmac.new(secret.encode(), url.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def set_cookie_values(resp, name):
+    """The values of every Set-Cookie for cookie `name` in a response."""
+    return [parse_set_cookie(v)[1] for v in resp.header_all("Set-Cookie") if v.split("=", 1)[0] == name]
+
+
+def cookie_get(port, host, cookies=(), path="/", headers=(), **kw):
+    """One request on a fresh connection carrying `cookies` [(name, value)] in one Cookie header."""
+    hdrs = list(headers)
+    if cookies:
+        hdrs.append(("Cookie", "; ".join(f"{k}={v}" for k, v in cookies)))
+    return get(port, path, host=host, headers=hdrs, **kw)
+
+
+class SourceConn(Conn):
+    """A Conn to 127.0.0.1:port from a chosen loopback source address (e.g. 127.0.0.7), to
+    look like different clients to Limpet."""
+
+    def __init__(self, port, source, timeout=DEFAULT_TIMEOUT):
+        self.port = port
+        self.timeout = timeout
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.bind((source, 0))
+        self.sock.connect(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = bytearray()
+        self.eof = False
+
+
+def max_run(seq, item):
+    """The longest run of consecutive `item`s in seq."""
+    best = cur = 0
+    for x in seq:
+        cur = cur + 1 if x == item else 0
+        best = max(best, cur)
+    return best
+
+
+def wait_until_checking(predicate, check, timeout=10.0, interval=0.05, message="condition"):
+    """Like wait_until, but runs `check()` (which asserts an invariant) before every poll, so
+    an invariant broken while waiting fails the test at once. Exceptions propagate."""
+    deadline = time.monotonic() + timeout
+    while True:
+        check()
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+def keep_asserting(check, duration=1.0, interval=0.05):
+    """Runs `check()` repeatedly for `duration` seconds (at least once): a property that must
+    hold continuously, e.g. while health probes run several times."""
+    deadline = time.monotonic() + duration
+    n = 0
+    while n == 0 or time.monotonic() < deadline:
+        check()
+        n += 1
+        time.sleep(interval)
