@@ -110,8 +110,9 @@ int limpet_pipe(int fds[2], int size) {
     return 0;
 }
 
-ssize_t limpet_splice(int fd_in, int fd_out, size_t len) {
-    ssize_t n = splice(fd_in, NULL, fd_out, NULL, len, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+ssize_t limpet_splice(int fd_in, int fd_out, size_t len, int more) {
+    unsigned flags = SPLICE_F_NONBLOCK | SPLICE_F_MOVE | (more ? SPLICE_F_MORE : 0);
+    ssize_t n = splice(fd_in, NULL, fd_out, NULL, len, flags);
     return n < 0 ? -errno : n;
 }
 
@@ -390,7 +391,7 @@ int limpet_ring_read(limpet_ring *r, int fd, void *buf, unsigned len, uint64_t u
 }
 
 int limpet_ring_poll_splice(limpet_ring *r, int poll_fd, int poll_out, int fd_in, int fd_out,
-                            unsigned len, uint64_t poll_user_data, uint64_t user_data) {
+                            unsigned len, int more, uint64_t poll_user_data, uint64_t user_data) {
     // Two entries must be queued back to back for the link to hold: make room for both first.
     if (io_uring_sq_space_left(&r->ring) < 2) io_uring_submit(&r->ring);
     struct io_uring_sqe *poll = limpet_sqe(r);
@@ -400,7 +401,8 @@ int limpet_ring_poll_splice(limpet_ring *r, int poll_fd, int poll_out, int fd_in
     poll->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
     struct io_uring_sqe *sp = limpet_sqe(r);
     if (!sp) return -EBUSY;
-    io_uring_prep_splice(sp, fd_in, -1, fd_out, -1, len, SPLICE_F_NONBLOCK | SPLICE_F_MOVE);
+    io_uring_prep_splice(sp, fd_in, -1, fd_out, -1, len,
+                         SPLICE_F_NONBLOCK | SPLICE_F_MOVE | (more ? SPLICE_F_MORE : 0));
     io_uring_sqe_set_data64(sp, user_data);
     return 0;
 }

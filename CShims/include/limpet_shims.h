@@ -37,8 +37,9 @@ int limpet_sockaddr_port(const struct sockaddr_storage *addr);
 
 /// A non-blocking pipe sized to `size` bytes (F_SETPIPE_SZ, best effort). 0 or -errno.
 int limpet_pipe(int fds[2], int size);
-/// splice(2) with SPLICE_F_NONBLOCK|SPLICE_F_MOVE: bytes, or -errno.
-ssize_t limpet_splice(int fd_in, int fd_out, size_t len);
+/// splice(2) with SPLICE_F_NONBLOCK|SPLICE_F_MOVE, plus SPLICE_F_MORE when `more` (more data follows: the
+/// socket may hold a partial segment back, like MSG_MORE): bytes, or -errno.
+ssize_t limpet_splice(int fd_in, int fd_out, size_t len, int more);
 
 // MARK: epoll
 
@@ -84,7 +85,7 @@ int limpet_ring_read(limpet_ring *ring, int fd, void *buf, unsigned len, uint64_
 /// A poll on `poll_fd` (POLLIN, or POLLOUT when poll_out) linked to a splice of up to `len` bytes
 /// from fd_in to fd_out. Only the splice posts a completion unless the poll fails.
 int limpet_ring_poll_splice(limpet_ring *ring, int poll_fd, int poll_out, int fd_in, int fd_out,
-                            unsigned len, uint64_t poll_user_data, uint64_t user_data);
+                            unsigned len, int more, uint64_t poll_user_data, uint64_t user_data);
 /// Registers `count` (a power of two) provided buffers of `size` bytes as buffer group 0. 0 or -errno
 /// (a kernel without buffer rings answers -EINVAL; the caller then does without).
 int limpet_ring_setup_buffers(limpet_ring *ring, unsigned count, unsigned size);

@@ -12,7 +12,7 @@ public final class EpollPoller: Poller {
         case recvProvided(token: UInt64)
         case send(buffer: UnsafeRawPointer, count: Int, token: UInt64)
         case connect(address: UnsafeRawPointer, length: UInt32, started: Bool, token: UInt64)
-        case splice(from: Int32, to: Int32, count: Int, token: UInt64)
+        case splice(from: Int32, to: Int32, count: Int, more: Bool, token: UInt64)
 
         var isConnect: Bool {
             if case .connect = self { return true }
@@ -22,7 +22,7 @@ public final class EpollPoller: Poller {
         var token: UInt64 {
             switch self {
             case .accept(let t), .recv(_, _, let t), .recvProvided(let t), .send(_, _, let t), .connect(_, _, _, let t),
-                 .splice(_, _, _, let t): t
+                 .splice(_, _, _, _, let t): t
             }
         }
     }
@@ -105,8 +105,8 @@ public final class EpollPoller: Poller {
         submitWrite(fd, .connect(address: address, length: length, started: false, token: token))
     }
     public func splice(from source: Int32, to destination: Int32, count: Int, socket: Int32, intoSocket: Bool,
-                       token: UInt64) {
-        let op = Operation.splice(from: source, to: destination, count: count, token: token)
+                       more: Bool, token: UInt64) {
+        let op = Operation.splice(from: source, to: destination, count: count, more: more, token: token)
         if intoSocket { submitWrite(socket, op) } else { submitRead(socket, op) }
     }
 
@@ -208,8 +208,8 @@ public final class EpollPoller: Poller {
             slots[i].read = nil
             deliver(Completion(token: token, result: Int32(n), more: false, buffer: n > 0 ? scratch : nil))
             return 1
-        case .splice(let from, let to, let count, let token):
-            let n = limpet_splice(from, to, count)
+        case .splice(let from, let to, let count, let more, let token):
+            let n = limpet_splice(from, to, count, more ? 1 : 0)
             if n == -Int(EAGAIN) {
                 slots[i].readReady = false  // the pipe is empty by contract, so the socket is
                 return 0
@@ -229,8 +229,8 @@ public final class EpollPoller: Poller {
         switch op {
         case .send(let buffer, let count, _):
             result = limpet_send(fd, buffer, count)
-        case .splice(let from, let to, let count, _):
-            result = limpet_splice(from, to, count)
+        case .splice(let from, let to, let count, let more, _):
+            result = limpet_splice(from, to, count, more ? 1 : 0)
         case .connect(let address, let length, let started, let token):
             let r = limpet_connect(fd, address.assumingMemoryBound(to: sockaddr.self), length)
             if r == -EINPROGRESS || r == -EALREADY {

@@ -49,8 +49,10 @@ public protocol Poller: AnyObject {
     func send(fd: Int32, from buffer: UnsafeRawPointer, count: Int, token: UInt64)
     func connect(fd: Int32, address: UnsafeRawPointer, length: UInt32, token: UInt64)
     /// Moves up to `count` bytes between a socket and a pipe in the kernel. `socket` is the socket end
-    /// (the operation waits for it to be readable, or writable when `intoSocket`).
-    func splice(from source: Int32, to destination: Int32, count: Int, socket: Int32, intoSocket: Bool, token: UInt64)
+    /// (the operation waits for it to be readable, or writable when `intoSocket`). `more`: more data follows
+    /// (SPLICE_F_MORE), so the socket need not push a partial segment out at once.
+    func splice(from source: Int32, to destination: Int32, count: Int, socket: Int32, intoSocket: Bool, more: Bool,
+                token: UInt64)
     /// Cancels every pending operation on `fd`; each completes with `-ECANCELED` (or its real result if it won).
     func cancel(fd: Int32)
     /// Drops any bookkeeping for `fd`; call right before closing a socket that has nothing pending.

@@ -56,9 +56,9 @@ public final class URingPoller: Poller {
         _ = limpet_ring_connect(ring, fd, address.assumingMemoryBound(to: sockaddr.self), length, token)
     }
     public func splice(from source: Int32, to destination: Int32, count: Int, socket: Int32, intoSocket: Bool,
-                       token: UInt64) {
+                       more: Bool, token: UInt64) {
         _ = limpet_ring_poll_splice(ring, socket, intoSocket ? 1 : 0, source, destination, UInt32(clamping: count),
-                                    Token.ignored, token)
+                                    more ? 1 : 0, Token.ignored, token)
     }
     /// Submitted at once, while `fd` is still open, so it cannot reach a later socket that reuses the number.
     public func cancel(fd: Int32) { _ = limpet_ring_cancel_fd(ring, fd, Token.ignored) }

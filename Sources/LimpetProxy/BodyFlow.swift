@@ -15,8 +15,9 @@ struct BodyFlow {
         case recv(offset: Int, count: Int)
         /// Splice up to `count` bytes from the source into pipe `pipe` (0 or 1), which is empty.
         case spliceIn(pipe: Int, count: Int)
-        /// Splice `count` bytes from pipe `pipe` into the destination.
-        case spliceOut(pipe: Int, count: Int)
+        /// Splice `count` bytes from pipe `pipe` into the destination; `more`: the other pipe already holds the
+        /// bytes that follow.
+        case spliceOut(pipe: Int, count: Int, more: Bool)
     }
 
     /// What to do now: up to one write-side and one read-side action, or the end.
@@ -88,7 +89,9 @@ struct BodyFlow {
                 step.write = .send(offset: start, count: taken - start)
                 writing = true
             } else if let pipe = oldestFilledPipe() {
-                step.write = .spliceOut(pipe: pipe, count: bytes(in: pipe))
+                // SPLICE_F_MORE only when the next bytes are already here (the other pipe): the socket may then
+                // hold a partial segment back, and it must never wait for a source that has gone quiet.
+                step.write = .spliceOut(pipe: pipe, count: bytes(in: pipe), more: bytes(in: 1 - pipe) > 0)
                 writing = true
                 writingPipe = pipe
             }

@@ -326,11 +326,11 @@ extension ClientConnection {
             upstreamSubmit { upstream, poller in
                 poller.send(fd: upstream.fd, from: buffer + offset, count: count, token: upstream.token(Op.upstreamSend))
             }
-        case .spliceOut(let index, let count):
+        case .spliceOut(let index, let count, let more):
             guard let pipe = pipe(index, of: &requestPipes) else { return }
             upstreamSubmit { upstream, poller in
                 poller.splice(from: pipe.readEnd, to: upstream.fd, count: count, socket: upstream.fd, intoSocket: true,
-                              token: upstream.token(Op.upstreamSpliceOut))
+                              more: more, token: upstream.token(Op.upstreamSpliceOut))
             }
         default:
             break
@@ -340,7 +340,7 @@ extension ClientConnection {
             clientRecv(into: buffer + offset, count: count)
         case .spliceIn(let index, let count):
             guard let pipe = pipe(index, of: &requestPipes) else { return }
-            clientSplice(from: fd, to: pipe.writeEnd, count: count, intoSocket: false)
+            clientSplice(from: fd, to: pipe.writeEnd, count: count, intoSocket: false, more: false)
         default:
             break
         }

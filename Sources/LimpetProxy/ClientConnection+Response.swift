@@ -187,9 +187,9 @@ extension ClientConnection {
         switch step.write {
         case .send(let offset, let count):
             clientSend(buffer + offset, count: count)
-        case .spliceOut(let index, let count):
+        case .spliceOut(let index, let count, let more):
             guard let pipe = pipe(index, of: &responsePipes) else { return }
-            clientSplice(from: pipe.readEnd, to: fd, count: count, intoSocket: true)
+            clientSplice(from: pipe.readEnd, to: fd, count: count, intoSocket: true, more: more)
         default:
             break
         }
@@ -202,7 +202,7 @@ extension ClientConnection {
             guard let pipe = pipe(index, of: &responsePipes) else { return }
             upstreamSubmit { upstream, poller in
                 poller.splice(from: upstream.fd, to: pipe.writeEnd, count: count, socket: upstream.fd,
-                              intoSocket: false, token: upstream.token(Op.upstreamSpliceIn))
+                              intoSocket: false, more: false, token: upstream.token(Op.upstreamSpliceIn))
             }
         default:
             break

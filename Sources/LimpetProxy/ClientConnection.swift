@@ -227,9 +227,9 @@ final class ClientConnection: LoopHandler {
         loop.poller.send(fd: fd, from: buffer, count: count, token: registration.token(Op.clientSend))
     }
 
-    func clientSplice(from: Int32, to: Int32, count: Int, intoSocket: Bool) {
+    func clientSplice(from: Int32, to: Int32, count: Int, intoSocket: Bool, more: Bool) {
         pending += 1
-        loop.poller.splice(from: from, to: to, count: count, socket: fd, intoSocket: intoSocket,
+        loop.poller.splice(from: from, to: to, count: count, socket: fd, intoSocket: intoSocket, more: more,
                            token: registration.token(intoSocket ? Op.clientSpliceOut : Op.clientSpliceIn))
     }
 

@@ -41,24 +41,25 @@ import Testing
         #expect(step.read == .spliceIn(pipe: 0, count: 300))
         f.splicedIn(300)
         step = f.step(buffer: buffer)
-        // Drain pipe 0 while filling pipe 1.
-        #expect(step.write == .spliceOut(pipe: 0, count: 300) && step.read == .spliceIn(pipe: 1, count: 300))
+        // Drain pipe 0 while filling pipe 1 (nothing follows yet: no SPLICE_F_MORE).
+        #expect(step.write == .spliceOut(pipe: 0, count: 300, more: false) && step.read == .spliceIn(pipe: 1, count: 300))
         f.splicedIn(300)
         step = f.step(buffer: buffer)
         #expect(step.write == nil && step.read == nil)  // pipe 0 still draining, pipe 1 full
         f.splicedOut(300)
         step = f.step(buffer: buffer)
         // Order is kept: pipe 1 (filled second) drains now, pipe 0 fills again.
-        #expect(step.write == .spliceOut(pipe: 1, count: 300) && step.read == .spliceIn(pipe: 0, count: 300))
+        #expect(step.write == .spliceOut(pipe: 1, count: 300, more: false) && step.read == .spliceIn(pipe: 0, count: 300))
         f.splicedIn(300)
         f.splicedOut(300)
         step = f.step(buffer: buffer)
         // 100 bytes left: still at the threshold, so one more splice; then pipe 0 drains.
-        #expect(step.write == .spliceOut(pipe: 0, count: 300) && step.read == .spliceIn(pipe: 1, count: 100))
+        #expect(step.write == .spliceOut(pipe: 0, count: 300, more: false) && step.read == .spliceIn(pipe: 1, count: 100))
         f.splicedIn(100)
         f.splicedOut(300)
         step = f.step(buffer: buffer)
-        #expect(step.write == .spliceOut(pipe: 1, count: 100) && step.read == nil)
+        // The last bytes of the body: no SPLICE_F_MORE, so the socket pushes them out.
+        #expect(step.write == .spliceOut(pipe: 1, count: 100, more: false) && step.read == nil)
         f.splicedOut(100)
         #expect(f.step(buffer: buffer).finished)
     }
@@ -70,7 +71,17 @@ import Testing
         f.splicedIn(300)
         #expect(f.step(buffer: buffer).write == nil)  // the send is still out: the pipe waits
         f.sent(50)
-        #expect(f.step(buffer: buffer).write == .spliceOut(pipe: 0, count: 300))
+        #expect(f.step(buffer: buffer).write == .spliceOut(pipe: 0, count: 300, more: false))
+    }
+
+    @Test func spliceMoreOnlyWhenTheNextBytesAreAlreadyPiped() {
+        var f = flow(.length(1000))
+        _ = f.step(buffer: buffer)
+        f.splicedIn(300)
+        _ = f.step(buffer: buffer)  // drains pipe 0, fills pipe 1
+        f.splicedIn(300)
+        f.splicedOut(100)  // a short splice: pipe 0 still holds 200, pipe 1 holds 300 that follow them
+        #expect(f.step(buffer: buffer).write == .spliceOut(pipe: 0, count: 200, more: true))
     }
 
     @Test func malformedChunkingIsReported() {
@@ -86,7 +97,7 @@ import Testing
         #expect(step.read == .spliceIn(pipe: 0, count: 300))
         f.splicedIn(20)
         step = f.step(buffer: buffer)
-        #expect(step.write == .spliceOut(pipe: 0, count: 20) && step.read == .spliceIn(pipe: 1, count: 300))
+        #expect(step.write == .spliceOut(pipe: 0, count: 20, more: false) && step.read == .spliceIn(pipe: 1, count: 300))
         let ended = f.sourceEnded()  // EOF on the read in flight
         #expect(ended)
         step = f.step(buffer: buffer)
