@@ -156,25 +156,20 @@ class Whoami:
             stop_process(self.proc)
 
 
-class Recorder:
-    """A backend that records every byte that reaches it. It answers the first complete
-    request head on each connection with a small 200 and `Connection: close`."""
+class LoopbackBackend:
+    """A listening socket on 127.0.0.1 with one thread per connection: the skeleton of the Python
+    backends below, which only say what to do with each connection (`_serve`)."""
 
-    RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\nX-Recorder: 1\r\n\r\nrecorded"
-
-    def __init__(self):
+    def __init__(self, backlog=128):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.lock = threading.Lock()
-        self.chunks = []
-        self.connections = 0
+        self.stopped = False
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", self.port))
-        self.sock.listen(128)
-        self.stopped = False
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
+        self.sock.listen(backlog)
+        threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
         while not self.stopped:
@@ -182,9 +177,45 @@ class Recorder:
                 c, _ = self.sock.accept()
             except OSError:
                 return
-            with self.lock:
-                self.connections += 1
+            self._accepted()
             threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _accepted(self):
+        pass
+
+    def _serve(self, c):
+        raise NotImplementedError
+
+    @staticmethod
+    def read_head(c):
+        """Bytes up to and including the first blank line, or None if the peer closed first."""
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = c.recv(65536)
+            if not chunk:
+                return None
+            data += chunk
+        return data
+
+    def stop(self):
+        self.stopped = True
+        self.sock.close()
+
+
+class Recorder(LoopbackBackend):
+    """A backend that records every byte that reaches it. It answers the first complete
+    request head on each connection with a small 200 and `Connection: close`."""
+
+    RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\nX-Recorder: 1\r\n\r\nrecorded"
+
+    def __init__(self):
+        self.chunks = []
+        self.connections = 0
+        super().__init__()
+
+    def _accepted(self):
+        with self.lock:
+            self.connections += 1
 
     def _serve(self, c):
         c.settimeout(60)
@@ -216,43 +247,21 @@ class Recorder:
         with self.lock:
             return b"".join(self.chunks)
 
-    def stop(self):
-        self.stopped = True
-        self.sock.close()
 
-
-class GatedBackend:
+class GatedBackend(LoopbackBackend):
     """A one-request-at-a-time backend that signals `arrived` when a request head is in and
     answers only once `release` is set: a request that is certainly in flight."""
 
     def __init__(self):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.arrived = threading.Event()
         self.release = threading.Event()
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", self.port))
-        self.sock.listen(16)
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+        super().__init__(backlog=16)
 
     def _serve(self, c):
         try:
             c.settimeout(30)
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = c.recv(65536)
-                if not chunk:
-                    return
-                data += chunk
+            if self.read_head(c) is None:
+                return
             self.arrived.set()
             self.release.wait(30)
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\ngated")
@@ -263,7 +272,7 @@ class GatedBackend:
 
     def stop(self):
         self.release.set()
-        self.sock.close()
+        super().stop()
 
 
 # ---------------------------------------------------------------------------------------
@@ -559,7 +568,7 @@ def pytest_runtest_makereport(item, call):
 # Extra backends for the health, failover, draining and strategy tests (additive).
 
 
-class ScriptedBackend:
+class ScriptedBackend(LoopbackBackend):
     """A small HTTP backend whose answer per path the test chooses, recording every request
     head it receives (request line and headers) — e.g. Limpet's health probes.
 
@@ -570,33 +579,15 @@ class ScriptedBackend:
     def __init__(self, name="scripted", routes=None):
         self.name = name
         self.routes = dict(routes or {})
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.lock = threading.Lock()
         self.requests = []  # (request line, [(name, value)], monotonic time)
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", self.port))
-        self.sock.listen(128)
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+        super().__init__()
 
     def _serve(self, c):
         try:
             c.settimeout(30)
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = c.recv(65536)
-                if not chunk:
-                    return
-                data += chunk
+            data = self.read_head(c)
+            if data is None:
+                return
             head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
             fields = []
             for line in head[1:]:
@@ -627,9 +618,6 @@ class ScriptedBackend:
         if path_prefix is None:
             return reqs
         return [r for r in reqs if r[0].split(" ")[1:2] and r[0].split(" ")[1].startswith(path_prefix)]
-
-    def stop(self):
-        self.sock.close()
 
 
 @pytest.fixture
