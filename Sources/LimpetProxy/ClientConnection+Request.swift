@@ -327,7 +327,7 @@ extension ClientConnection {
                 poller.send(fd: upstream.fd, from: buffer + offset, count: count, token: upstream.token(Op.upstreamSend))
             }
         case .spliceOut(let index, let count, let more):
-            guard let pipe = pipe(index, of: &requestPipes) else { return }
+            guard let pipe = pipe(index, of: &requestPipes) else { return abort() }
             upstreamSubmit { upstream, poller in
                 poller.splice(from: pipe.readEnd, to: upstream.fd, count: count, socket: upstream.fd, intoSocket: true,
                               more: more, token: upstream.token(Op.upstreamSpliceOut))
@@ -339,7 +339,7 @@ extension ClientConnection {
         case .recv(let offset, let count):
             clientRecv(into: buffer + offset, count: count)
         case .spliceIn(let index, let count):
-            guard let pipe = pipe(index, of: &requestPipes) else { return }
+            guard let pipe = pipe(index, of: &requestPipes) else { return abort() }
             clientSplice(from: fd, to: pipe.writeEnd, count: count, intoSocket: false, more: false)
         default:
             break

@@ -188,7 +188,7 @@ extension ClientConnection {
         case .send(let offset, let count):
             clientSend(buffer + offset, count: count)
         case .spliceOut(let index, let count, let more):
-            guard let pipe = pipe(index, of: &responsePipes) else { return }
+            guard let pipe = pipe(index, of: &responsePipes) else { return abort() }
             clientSplice(from: pipe.readEnd, to: fd, count: count, intoSocket: true, more: more)
         default:
             break
@@ -199,7 +199,7 @@ extension ClientConnection {
                 poller.recv(fd: upstream.fd, into: buffer + offset, count: count, token: upstream.token(Op.upstreamRecv))
             }
         case .spliceIn(let index, let count):
-            guard let pipe = pipe(index, of: &responsePipes) else { return }
+            guard let pipe = pipe(index, of: &responsePipes) else { return abort() }
             upstreamSubmit { upstream, poller in
                 poller.splice(from: upstream.fd, to: pipe.writeEnd, count: count, socket: upstream.fd,
                               intoSocket: false, more: false, token: upstream.token(Op.upstreamSpliceIn))

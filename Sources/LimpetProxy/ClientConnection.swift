@@ -195,7 +195,8 @@ final class ClientConnection: LoopHandler {
 
     // MARK: submitting (every submission is counted so the connection is freed only when the kernel is done)
 
-    /// Pipe `index` of a flow's pair, taken from the loop's pool the first time.
+    /// Pipe `index` of a flow's pair, taken from the loop's pool the first time; nil (logged) when none can be
+    /// made, and the caller aborts the connection (not from in here: `pipes` is being accessed).
     func pipe(_ index: Int, of pipes: inout (Pipe?, Pipe?)) -> Pipe? {
         if let existing = index == 0 ? pipes.0 : pipes.1 { return existing }
         do {
@@ -204,7 +205,6 @@ final class ClientConnection: LoopHandler {
             return made
         } catch {
             worker.logger.error("\(error)")
-            abort()
             return nil
         }
     }

@@ -21,7 +21,8 @@ final class HealthProbe: LoopHandler {
     private var phase = Phase.idle
     private var fd: Int32 = -1
     private var pending = 0
-    private var request: [UInt8] = []
+    /// The probe request, in memory the probe owns (the kernel reads it after `send` returns).
+    private var request = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     private var sent = 0
     private let buffer = UnsafeMutableRawPointer.allocate(byteCount: 8192, alignment: 16)
     private let capacity = 8192
@@ -46,7 +47,10 @@ final class HealthProbe: LoopHandler {
         registration = worker.loop.register(self)
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        request.deallocate()
+    }
 
     func start() {
         nextRun = worker.loop.now
@@ -97,7 +101,9 @@ final class HealthProbe: LoopHandler {
         var text = "\(check.method) \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: Limpet/\(limpetVersion) health check\r\n"
         for header in check.headers { text += "\(header.name): \(header.value)\r\n" }
         text += "Connection: close\r\n\r\n"
-        request = Array(text.utf8)
+        request.deallocate()
+        request = UnsafeMutableRawBufferPointer.allocate(byteCount: text.utf8.count, alignment: 1)
+        request.copyBytes(from: text.utf8)
         sent = 0
         received = 0
         phase = .connecting
@@ -139,11 +145,8 @@ final class HealthProbe: LoopHandler {
 
     private func sendMore() {
         pending += 1
-        request.withUnsafeBytes { bytes in
-            // The request array is not mutated until the send completes, so its storage stays put.
-            worker.loop.poller.send(fd: fd, from: bytes.baseAddress! + sent, count: request.count - sent,
-                                    token: registration.token(Self.opSend))
-        }
+        worker.loop.poller.send(fd: fd, from: request.baseAddress! + sent, count: request.count - sent,
+                                token: registration.token(Self.opSend))
     }
 
     private func readMore() {
