@@ -56,9 +56,7 @@ int limpet_socket_tcp(int family) {
 int limpet_accept(int fd, struct sockaddr_storage *peer, socklen_t *peer_len) {
     *peer_len = sizeof *peer;
     int c = accept4(fd, (struct sockaddr *)peer, peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (c < 0) return -errno;
-    limpet_set_nodelay(c);
-    return c;
+    return c < 0 ? -errno : c;
 }
 
 int limpet_connect(int fd, const struct sockaddr *addr, socklen_t len) {

@@ -17,7 +17,7 @@
 int limpet_listen_tcp(const struct sockaddr *addr, socklen_t len, int backlog);
 /// A non-blocking, close-on-exec TCP socket of `family` with TCP_NODELAY. Returns the fd or -errno.
 int limpet_socket_tcp(int family);
-/// accept4 with SOCK_NONBLOCK|SOCK_CLOEXEC; sets TCP_NODELAY on the new socket. Returns the fd or -errno.
+/// accept4 with SOCK_NONBLOCK|SOCK_CLOEXEC. Returns the fd or -errno.
 int limpet_accept(int fd, struct sockaddr_storage *peer, socklen_t *peer_len);
 int limpet_set_nodelay(int fd);
 /// connect(2) on a non-blocking socket: 0, or -errno (-EINPROGRESS while pending).

@@ -30,18 +30,20 @@ extension ClientConnection {
         }
         balancerCookieOffset = setCookie.count
         var chosen: Int?
-        if let sticky = balancer.sticky, let (match, value) = findCookie(sticky, in: source) {
+        if let sticky = balancer.sticky, let (match, header) = findCookie(sticky, in: source) {
             if case .server(let i, let canonical) = match, i < servers.count, keepsSessions(i) {
                 if !canonical { addSetCookie(sticky.setCookieLine(server: i)) }
-                if servers[i].isDraining, let j = Rendezvous.pick(key: value, seeds: runtime.seeds,
-                                                                   weights: runtime.weights, isEligible: takesNew) {
+                if servers[i].isDraining, let j = Rendezvous.pick(key: cookieValue(sticky, in: header),
+                                                                   seeds: runtime.seeds, weights: runtime.weights,
+                                                                   isEligible: takesNew) {
                     failover = runtime.servers[j]
                     failoverCookie = sticky.setCookieLine(server: j)
                 }
                 return settle(i, in: balancer, runtime: runtime)
             }
             // Unknown value, or its server is down, past its drain deadline or gone: move it deterministically.
-            chosen = Rendezvous.pick(key: value, seeds: runtime.seeds, weights: runtime.weights, isEligible: takesNew)
+            chosen = Rendezvous.pick(key: cookieValue(sticky, in: header), seeds: runtime.seeds,
+                                     weights: runtime.weights, isEligible: takesNew)
             guard chosen != nil else { return nil }
         } else if let header = balancer.stickyHeader, let value = headerValue(named: header, in: source) {
             chosen = Rendezvous.pick(key: value, seeds: runtime.seeds, weights: runtime.weights, isEligible: takesNew)
@@ -82,14 +84,14 @@ extension ClientConnection {
         let children = weighted.children
         let now = loop.now
         func takesNew(_ c: Int) -> Bool { children[c].weight > 0 && canServe(children[c].serviceIndex, now: now) }
-        if let sticky = weighted.sticky, let (match, value) = findCookie(sticky, in: source) {
+        if let sticky = weighted.sticky, let (match, header) = findCookie(sticky, in: source) {
             if case .server(let c, let canonical) = match, c < children.count,
                canServe(children[c].serviceIndex, now: now, sessionsToo: true) {
                 if !canonical { addSetCookie(sticky.setCookieLine(server: c)) }
                 return c
             }
-            guard let c = Rendezvous.pick(key: value, seeds: runtime.seeds, weights: runtime.weights,
-                                          isEligible: takesNew) else { return nil }
+            guard let c = Rendezvous.pick(key: cookieValue(sticky, in: header), seeds: runtime.seeds,
+                                          weights: runtime.weights, isEligible: takesNew) else { return nil }
             addSetCookie(sticky.setCookieLine(server: c))
             return c
         }
@@ -113,7 +115,7 @@ extension ClientConnection {
         }
     }
 
-    /// Our cookie in the request's `Cookie` headers: what it names and its value's bytes.
+    /// Our cookie in the request's `Cookie` headers: what it names, and the `Cookie` header it is in.
     private func findCookie(_ sticky: StickyCookie,
                             in source: UnsafeRawBufferPointer) -> (StickyCookie.Match, UnsafeRawBufferPointer)? {
         let headers = worker.headers
@@ -121,10 +123,16 @@ extension ClientConnection {
             let value = UnsafeRawBufferPointer(rebasing: source[Int(headers[i].value.start)..<Int(headers[i].value.end)])
             let match = sticky.find(inCookieHeader: value)
             if case .absent = match { continue }
-            let range = sticky.value(inCookieHeader: value) ?? 0..<0
-            return (match, UnsafeRawBufferPointer(rebasing: value[range]))
+            return (match, value)
         }
         return nil
+    }
+
+    /// The bytes of our cookie's value in a `Cookie` header (the key failover hashes); only needed off the
+    /// common path, so not computed by `findCookie`.
+    private func cookieValue(_ sticky: StickyCookie, in header: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        let range = sticky.value(inCookieHeader: header) ?? 0..<0
+        return UnsafeRawBufferPointer(rebasing: header[range])
     }
 
     /// The value of the first header called `name`, if present and not empty.

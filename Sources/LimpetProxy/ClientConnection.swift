@@ -29,7 +29,9 @@ final class ClientConnection: LoopHandler {
     enum TimerReason { case none, idle, readHead, dial, responseHeader }
 
     let fd: Int32
-    unowned let worker: Worker
+    /// The worker outlives every connection of its loop; `unowned(unsafe)` skips the per-access check that
+    /// plain `unowned` costs (3.8 % of a request's instructions under callgrind).
+    unowned(unsafe) let worker: Worker
     let entryPoint: Int
     var registration: EventLoop.Registration!
     /// The client's address as text, for X-Forwarded-For and X-Real-Ip.

@@ -10,7 +10,8 @@ final class HealthProbe: LoopHandler {
     let key: String
     private let check: HealthCheck
     private let health: ServerHealth
-    private unowned let worker: Worker
+    /// Worker 0 outlives its probes.
+    private unowned(unsafe) let worker: Worker
     private var registration: EventLoop.Registration!
     private let address: UpstreamAddress
     private let hostHeader: String

@@ -9,7 +9,9 @@ final class UpstreamConnection: LoopHandler {
     let fd: Int32
     let server: ServerRuntime
     private(set) var registration: EventLoop.Registration!
-    weak var owner: ClientConnection?
+    /// The exchange using this connection; every path that ends an exchange or frees a client connection
+    /// clears it first, so it never dangles (and costs no weak-reference load per completion).
+    unowned(unsafe) var owner: ClientConnection?
     /// Operations submitted on `fd` and not yet completed.
     var pending = 0
     /// When it was last put back in the pool (monotonic ns).
