@@ -21,8 +21,8 @@ Limpet is listening on http://localhost:8000 in front of whoami-1, whoami-2 and 
   curl -s -c /tmp/limpet.jar http://localhost:8000/ >/dev/null
   for i in 1 2 3 4 5; do curl -s -b /tmp/limpet.jar http://localhost:8000/ | grep '^Name'; done
 
-  # Without the cookie, requests rotate over the three backends:
-  for i in 1 2 3; do curl -s http://localhost:8000/ | grep '^Name'; done
+  # Without the cookie, requests spread over the three backends (each worker runs its own round robin):
+  for i in 1 2 3 4 5 6; do curl -s http://localhost:8000/ | grep '^Name'; done
 
 Press Ctrl-C to stop.
 MSG
