@@ -13,7 +13,7 @@ public enum Draining {
                   let old = previous.services.first(where: { $0.name == service.name }),
                   case .loadBalancer(let oldBalancer) = old.kind else { return service }
             let present = Set(balancer.servers.map(\.url))
-            let timeout = nanoseconds(balancer.drainTimeout)
+            let timeout = balancer.drainTimeout.wholeNanoseconds
             var leaving: [ServerDef] = []
             for server in oldBalancer.servers where !present.contains(server.url) {
                 var draining = server
@@ -37,10 +37,5 @@ public enum Draining {
         guard changed else { return next }
         return Snapshot(generation: next.generation, entryPointNames: next.entryPointNames,
                         routeTables: next.routeTables, services: services)
-    }
-
-    static func nanoseconds(_ duration: Duration) -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds < 0 ? 0 : UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
     }
 }

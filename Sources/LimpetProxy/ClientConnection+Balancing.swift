@@ -168,7 +168,7 @@ extension ClientConnection {
     /// SPEC §5.4 passive checks: a failed request (connection failure, reset, timeout or status ≥ 500).
     func recordPassiveFailure() {
         guard let health = chosenHealth, let passive = passiveCheck else { return }
-        let window = nanos(passive.failureWindow)
+        let window = passive.failureWindow.wholeNanoseconds
         if health.recordFailure(now: loop.now, window: window, maxFailedAttempts: passive.maxFailedAttempts) {
             worker.logger.warning(
                 "passive health check: \(health.label) is down for \(passive.failureWindow) after \(passive.maxFailedAttempts) failed request(s)")

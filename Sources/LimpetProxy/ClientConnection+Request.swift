@@ -348,7 +348,7 @@ extension ClientConnection {
             // What follows the body in the buffer is the next (pipelined) request.
             inStart = requestFlow.taken
             inEnd = requestFlow.end
-            if requestFlow.tracker.endsAtClose || upgraded {
+            if upgraded {
                 shutdown(upstream.fd, Int32(SHUT_WR))  // a tunnel's half-close, passed on once all bytes are out
             }
             requestPhase = .done

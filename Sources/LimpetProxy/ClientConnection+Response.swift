@@ -14,12 +14,13 @@ extension ClientConnection {
         readResponse()
     }
 
+    /// Reads more of a response head (bodies go through `responseFlow`).
     private func readResponse() {
         guard let buffer = responseBuffer else { return }
         if responseStart == responseEnd {
             responseStart = 0
             responseEnd = 0
-        } else if responseStart > 0 && responsePhase == .readingHead {
+        } else if responseStart > 0 {
             buffer.copyMemory(from: buffer + responseStart, byteCount: responseEnd - responseStart)
             responseEnd -= responseStart
             responseStart = 0

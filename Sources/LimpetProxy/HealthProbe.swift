@@ -61,16 +61,7 @@ final class HealthProbe: LoopHandler {
     /// Stops checking; the probe frees itself once nothing is in flight.
     func stop() {
         stopped = true
-        if pending > 0 { worker.loop.poller.cancel(fd: fd) } else { release() }
-    }
-
-    private func release() {
-        if fd >= 0 {
-            worker.loop.poller.forget(fd: fd)
-            close(fd)
-            fd = -1
-        }
-        if stopped { worker.loop.unregister(registration) }
+        if pending > 0 { worker.loop.poller.cancel(fd: fd) } else { closeFinished() }
     }
 
     func timerFired() {
@@ -108,7 +99,7 @@ final class HealthProbe: LoopHandler {
         sent = 0
         received = 0
         phase = .connecting
-        deadline = worker.loop.now + nanos(check.timeout)
+        deadline = worker.loop.now + check.timeout.wholeNanoseconds
         worker.loop.arm(registration, at: deadline)
         pending += 1
         worker.loop.poller.connect(fd: fd, address: address.pointer, length: address.length,
@@ -209,7 +200,7 @@ final class HealthProbe: LoopHandler {
                 worker.logger.warning("health check: \(health.label) is down: \(reason)")
             }
         }
-        nextRun = worker.loop.now + nanos(up ? check.interval : check.unhealthyInterval)
+        nextRun = worker.loop.now + (up ? check.interval : check.unhealthyInterval).wholeNanoseconds
         if pending > 0 {
             phase = .closing
             worker.loop.poller.cancel(fd: fd)

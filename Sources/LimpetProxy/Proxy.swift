@@ -114,7 +114,7 @@ public enum Proxy {
     /// `providersThrottleDuration` so that a burst of writes becomes one reload, then reloads.
     static func watch(_ staticConfig: StaticConfig, store: SnapshotStore, logger: Logger) {
         var last = ConfigLoader.dynamicFingerprint(for: staticConfig)
-        let throttle = UInt32(min(nanos(staticConfig.providersThrottleDuration) / 1000, UInt64(UInt32.max)))
+        let throttle = UInt32(min(staticConfig.providersThrottleDuration.wholeNanoseconds / 1000, UInt64(UInt32.max)))
         while true {
             sleep(1)
             let now = ConfigLoader.dynamicFingerprint(for: staticConfig)
@@ -200,9 +200,9 @@ extension EngineSettings {
             spliceThreshold: engine.spliceThreshold,
             pipeSize: 1 << 20,
             maxIdlePerHost: transport.maxIdleConnsPerHost,
-            dialTimeout: nanos(transport.dialTimeout),
-            responseHeaderTimeout: nanos(transport.responseHeaderTimeout),
-            idleConnTimeout: nanos(transport.idleConnTimeout),
+            dialTimeout: transport.dialTimeout.wholeNanoseconds,
+            responseHeaderTimeout: transport.responseHeaderTimeout.wholeNanoseconds,
+            idleConnTimeout: transport.idleConnTimeout.wholeNanoseconds,
             maxConnectionsPerWorker: min(configured, perWorkerByFiles)
         )
     }
@@ -210,19 +210,13 @@ extension EngineSettings {
 
 extension EntryPointSettings {
     init(_ config: EntryPointConfig) {
-        self.init(name: config.name, readTimeout: nanos(config.readTimeout),
-                  idleTimeout: nanos(config.idleTimeout), trusted: config.trustedIPs,
+        self.init(name: config.name, readTimeout: config.readTimeout.wholeNanoseconds,
+                  idleTimeout: config.idleTimeout.wholeNanoseconds, trusted: config.trustedIPs,
                   insecureForwarded: config.insecureForwarded, port: config.port)
     }
 }
 
-/// Nanoseconds of a configured duration; 0 keeps meaning "no limit", as in Traefik.
-func nanos(_ duration: Duration) -> UInt64 {
-    let (s, attoseconds) = duration.components
-    return s < 0 ? 0 : UInt64(s) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
-}
-
-func seconds(_ duration: Duration) -> Double { Double(nanos(duration)) / 1e9 }
+func seconds(_ duration: Duration) -> Double { Double(duration.wholeNanoseconds) / 1e9 }
 
 /// Hands a loop to the signal thread, which only ever calls its thread-safe `execute`.
 struct LoopReference: @unchecked Sendable {
