@@ -15,6 +15,7 @@ let package = Package(
     products: [.executable(name: "limpet", targets: ["limpet"])],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
@@ -42,7 +43,7 @@ let package = Package(
         ),
         .target(
             name: "LimpetConfig",
-            dependencies: ["LimpetRouting", "Yams", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["LimpetHTTP", "LimpetRouting", "Yams", .product(name: "Atomics", package: "swift-atomics"), .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "LimpetProxy",

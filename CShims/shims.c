@@ -442,3 +442,51 @@ int limpet_ring_reap(limpet_ring *r, uint64_t *user_data, int32_t *res, uint32_t
     io_uring_cq_advance(&r->ring, count);
     return (int)count;
 }
+
+// MARK: inotify (providers.file.watch)
+
+#include <limits.h>
+#include <sys/inotify.h>
+
+_Static_assert(sizeof(struct inotify_event) == 16, "inotify_event: wd, mask, cookie, len, then the name");
+
+const size_t LIMPET_INOTIFY_BUFFER = sizeof(struct inotify_event) + NAME_MAX + 1;
+const uint32_t LIMPET_IN_MODIFY = IN_MODIFY, LIMPET_IN_ATTRIB = IN_ATTRIB, LIMPET_IN_CLOSE_WRITE = IN_CLOSE_WRITE,
+               LIMPET_IN_MOVED_FROM = IN_MOVED_FROM, LIMPET_IN_MOVED_TO = IN_MOVED_TO, LIMPET_IN_CREATE = IN_CREATE,
+               LIMPET_IN_DELETE = IN_DELETE, LIMPET_IN_DELETE_SELF = IN_DELETE_SELF,
+               LIMPET_IN_MOVE_SELF = IN_MOVE_SELF, LIMPET_IN_IGNORED = IN_IGNORED,
+               LIMPET_IN_Q_OVERFLOW = IN_Q_OVERFLOW, LIMPET_IN_ISDIR = IN_ISDIR, LIMPET_IN_ONLYDIR = IN_ONLYDIR;
+
+int limpet_inotify_init(void) {
+    int fd = inotify_init1(IN_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int limpet_inotify_add_watch(int fd, const char *path, uint32_t mask) {
+    int wd = inotify_add_watch(fd, path, mask);
+    return wd < 0 ? -errno : wd;
+}
+
+int limpet_inotify_rm_watch(int fd, int wd) {
+    return inotify_rm_watch(fd, wd) == 0 ? 0 : -errno;
+}
+
+ssize_t limpet_inotify_read(int fd, void *buf, size_t len, int timeout_ms) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int ready = poll(&p, 1, timeout_ms);
+    if (ready < 0) return -errno;
+    if (ready == 0) return 0;
+    ssize_t n = read(fd, buf, len);
+    return n < 0 ? -errno : n;
+}
+
+int limpet_inotify_next(const void *buf, size_t len, size_t *offset, int *wd, uint32_t *mask, const char **name) {
+    if (*offset + sizeof(struct inotify_event) > len) return 0;
+    const struct inotify_event *ev = (const struct inotify_event *)((const char *)buf + *offset);
+    if (*offset + sizeof *ev + ev->len > len) return 0;
+    *wd = ev->wd;
+    *mask = ev->mask;
+    *name = ev->len > 0 ? ev->name : "";
+    *offset += sizeof *ev + ev->len;
+    return 1;
+}

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Limpet vs HAProxy vs nginx, side by side on one machine (SPEC §10). A benchmark, never a test.
 #
-#   perf/run.sh                      # full run (about 3 minutes with DURATION=10s)
+#   perf/run.sh                      # full run (about 3½ minutes with DURATION=10s)
 #   DURATION=3s perf/run.sh          # shorter wrk runs
+#   perf/run.sh reload               # only the named scenarios (see below)
+#
+# Scenarios (arguments; all of them when none is given): idle ka sticky close reload down up.
+# `reload` is Limpet alone: keep-alive GET with an idle configuration, then the same while the
+# dynamic file is rewritten 5 times a second, each write followed by SIGHUP. HAProxy and nginx
+# are started only when a scenario other than `reload` is asked for.
 #
 # Environment (all optional):
 #   DURATION=10s        length of each wrk run
@@ -15,7 +21,9 @@
 #   PROXY_CPU=1 LOAD_CPU=0   CPUs for the proxies and for wrk/curl/backends
 #
 # Prints one Markdown table and writes it to perf/out/latest.md (raw tool output goes to
-# perf/out/latest.log). A proxy that fails to build or start gets "n/a" in its column.
+# perf/out/latest.log); a run of some scenarios writes perf/out/latest-NAMES.md and .log
+# instead, so the last full run's files stay. A proxy that fails to build or start gets "n/a"
+# in its column.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,15 +39,29 @@ else
     PROXY_CPU="${PROXY_CPU:-0}"; LOAD_CPU="${LOAD_CPU:-0}"
 fi
 
+ALL_SCENARIOS=(idle ka sticky close reload down up)
+if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
+for s in "${SCENARIOS[@]}"; do
+    [[ " ${ALL_SCENARIOS[*]} " == *" $s "* ]] || { echo "perf/run.sh: unknown scenario '$s' (${ALL_SCENARIOS[*]})" >&2; exit 2; }
+done
+# want SCENARIO — the scenario was asked for.
+want() { [[ " ${SCENARIOS[*]} " == *" $1 "* ]]; }
+
 BACKEND_PORT=18081
 SINK_PORT=18083
+NOWHERE_PORT=18089   # the reload scenario's unrelated server: nothing listens, no request goes there
+RELOAD_RATE=5        # dynamic-file rewrites (each followed by SIGHUP) per second in the reload scenario
 declare -A PORT=([limpet]=18000 [haproxy]=18001 [nginx]=18002)
 PROXIES=(limpet haproxy nginx)
+[ "${SCENARIOS[*]}" = reload ] && PROXIES=(limpet)
 BIG_BYTES=$((100 * 1024 * 1024))
 CLK_TCK="$(getconf CLK_TCK)"
 
 mkdir -p "$OUT"
-LOG="$OUT/latest.log"
+# A full run writes latest.md and latest.log; a run of some scenarios latest-NAMES.md and .log.
+NAME=latest
+[ "${SCENARIOS[*]}" = "${ALL_SCENARIOS[*]}" ] || NAME="latest-$(IFS=-; echo "${SCENARIOS[*]}")"
+LOG="$OUT/$NAME.log"
 : > "$LOG"
 log() { echo "[perf] $*" | tee -a "$LOG" >&2; }
 
@@ -145,10 +167,13 @@ fi
 
 # ---------------------------------------------------------------- backend
 mkdir -p "$TMP/www" "$TMP/backend" "$TMP/nginx-proxy"
-head -c "$BIG_BYTES" /dev/urandom > "$TMP/www/big"
-head -c "$BIG_BYTES" /dev/urandom > "$TMP/upload.bin"
-BIG_SHA="$(sha256sum < "$TMP/www/big" | cut -c1-64)"
-UPLOAD_SHA="$(sha256sum < "$TMP/upload.bin" | cut -c1-64)"
+BIG_SHA="" UPLOAD_SHA=""
+if want down || want up; then
+    head -c "$BIG_BYTES" /dev/urandom > "$TMP/www/big"
+    head -c "$BIG_BYTES" /dev/urandom > "$TMP/upload.bin"
+    BIG_SHA="$(sha256sum < "$TMP/www/big" | cut -c1-64)"
+    UPLOAD_SHA="$(sha256sum < "$TMP/upload.bin" | cut -c1-64)"
+fi
 
 # Backend nginx: "ok" for every path, /big from disk (sendfile), /upload streamed to the
 # whoami sink, which hashes the body so the script can check it arrived whole.
@@ -211,6 +236,7 @@ entryPoints:
 providers:
   file:
     filename: dynamic.yaml
+    watch: false     # reloads come from SIGHUP only (the reload scenario sends them)
 engine:
   workers: 1
   io: $LIMPET_IO
@@ -229,6 +255,31 @@ http:
         sticky:
           cookie:
             name: lb
+EOF
+# The reload scenario alternates that file (A) with B: A plus a router and service that no
+# request of the benchmark matches.
+cp "$TMP/limpet/dynamic.yaml" "$TMP/limpet/reload-a.yaml"
+cat > "$TMP/limpet/reload-b.yaml" <<EOF
+http:
+  routers:
+    bench:
+      rule: "PathPrefix(\`/\`)"
+      service: bench
+    unrelated:
+      rule: "Host(\`unrelated.localhost\`)"
+      service: unrelated
+  services:
+    bench:
+      loadBalancer:
+        servers:
+          - url: "http://127.0.0.1:$BACKEND_PORT"
+        sticky:
+          cookie:
+            name: lb
+    unrelated:
+      loadBalancer:
+        servers:
+          - url: "http://127.0.0.1:$NOWHERE_PORT"
 EOF
 
 cat > "$TMP/haproxy.cfg" <<EOF
@@ -353,12 +404,45 @@ wrk_scenario() {
         return 0
     fi
     [ -n "$errors" ] && log "WARNING: $key/$p: $errors non-2xx responses"
+    grep -q 'Socket errors:' <<<"$out" && log "WARNING: $key/$p: $(grep 'Socket errors:' <<<"$out" | sed 's/^ *//')"
     alive "$p" || { log "$key/$p: proxy died"; return 0; }
     R["$key rps|$p"]="$(fmt "$rps" '%.0f')"
     R["$key p50|$p"]="$(to_ms "$p50")"
     R["$key p99|$p"]="$(to_ms "$p99")"
     R["$key cpu|$p"]="$(awk -v d=$((after - before)) -v t="$CLK_TCK" -v n="$requests" \
         'BEGIN { printf "%.2f", d * 1e6 / t / n }')"
+}
+
+# reload_scenario — Limpet only: the keep-alive GET load of the `ka` row with the configuration
+# idle, then the same while perf/reload_loop.py rewrites the dynamic file RELOAD_RATE times a
+# second (reload-a.yaml and reload-b.yaml in turn) and sends SIGHUP after each write. The
+# reloads applied are counted from Limpet's log ("configuration reloaded").
+reload_scenario() {
+    local p=limpet loop start_ns end_ns before after rejected writes reloads
+    alive "$p" || return 0
+    wrk_scenario rl-idle "$p"
+    before="$(grep -c 'configuration reloaded' "$TMP/$p.out" || true)"
+    rejected="$(grep -c 'configuration rejected' "$TMP/$p.out" || true)"
+    start_ns="$(date +%s%N)"
+    taskset -c "$LOAD_CPU" python3 "$ROOT/perf/reload_loop.py" "${PID[$p]}" "$TMP/limpet/dynamic.yaml" \
+        "$TMP/limpet/reload-a.yaml" "$TMP/limpet/reload-b.yaml" "$RELOAD_RATE" >"$TMP/reload-loop.out" 2>&1 &
+    loop=$!
+    PIDS+=("$loop")
+    wrk_scenario rl-busy "$p"
+    end_ns="$(date +%s%N)"
+    after="$(grep -c 'configuration reloaded' "$TMP/$p.out" || true)"
+    kill -TERM "$loop" 2>/dev/null || true
+    wait "$loop" 2>/dev/null || true
+    sleep 0.2   # the last SIGHUP's reload
+    rejected=$(( $(grep -c 'configuration rejected' "$TMP/$p.out" || true) - rejected ))
+    writes="$(awk '/^writes/ {print $2}' "$TMP/reload-loop.out")"
+    reloads=$((after - before))
+    log "reload/$p: $reloads reloads applied in the $(awk -v ns=$((end_ns - start_ns)) 'BEGIN { printf "%.1f", ns / 1e9 }') s" \
+        "from the loop's start to wrk's end; ${writes:-?} writes + SIGHUPs in all, $rejected rejected"
+    [ "$rejected" -eq 0 ] || log "WARNING: reload/$p: $rejected configurations rejected:" \
+        "$(grep -m3 -iE 'error|rejected' "$TMP/$p.out" | tr '\n' ' ')"
+    alive "$p" || return 0
+    R["rl-busy rate|$p"]="$(awk -v n="$reloads" -v ns=$((end_ns - start_ns)) 'BEGIN { printf "%.1f", n / (ns / 1e9) }')"
 }
 
 # big_download PROXY — BIG_REPEAT downloads of /big, then one checked by sha256.
@@ -444,16 +528,21 @@ idle_memory() {
 }
 
 # Idle memory first, while every proxy is fresh; then warm-up; then the load scenarios,
-# each one run on the three proxies in turn.
-for p in "${PROXIES[@]}"; do idle_memory "$p"; done
+# each one run on the three proxies in turn (the reload scenario on Limpet alone).
+if want idle; then for p in "${PROXIES[@]}"; do idle_memory "$p"; done; fi
 for p in "${PROXIES[@]}"; do
     alive "$p" && taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d1s "http://127.0.0.1:${PORT[$p]}/" >/dev/null 2>&1 || true
 done
-log "scenario: keep-alive GET";   for p in "${PROXIES[@]}"; do wrk_scenario ka "$p"; done
-log "scenario: sticky cookie";    for p in "${PROXIES[@]}"; do wrk_scenario sticky "$p" -H "Cookie: lb=${COOKIE[$p]}"; done
-log "scenario: Connection: close"; for p in "${PROXIES[@]}"; do wrk_scenario close "$p" -H "Connection: close"; done
-log "scenario: 100 MiB download"; for p in "${PROXIES[@]}"; do big_download "$p"; done
-log "scenario: 100 MiB upload";   for p in "${PROXIES[@]}"; do big_upload "$p"; done
+if want ka; then log "scenario: keep-alive GET"; for p in "${PROXIES[@]}"; do wrk_scenario ka "$p"; done; fi
+if want sticky; then
+    log "scenario: sticky cookie"; for p in "${PROXIES[@]}"; do wrk_scenario sticky "$p" -H "Cookie: lb=${COOKIE[$p]}"; done
+fi
+if want close; then
+    log "scenario: Connection: close"; for p in "${PROXIES[@]}"; do wrk_scenario close "$p" -H "Connection: close"; done
+fi
+if want reload; then log "scenario: keep-alive GET, idle vs reloading ${RELOAD_RATE}×/s (Limpet)"; reload_scenario; fi
+if want down; then log "scenario: 100 MiB download"; for p in "${PROXIES[@]}"; do big_download "$p"; done; fi
+if want up; then log "scenario: 100 MiB upload"; for p in "${PROXIES[@]}"; do big_upload "$p"; done; fi
 
 # ---------------------------------------------------------------- report
 ROWS=(
@@ -469,6 +558,15 @@ ROWS=(
     "close cpu|Connection: close: proxy CPU µs/request"
     "close p50|Connection: close: p50 latency (ms)"
     "close p99|Connection: close: p99 latency (ms)"
+    "rl-idle rps|Keep-alive GET, configuration idle: requests/s"
+    "rl-idle cpu|Keep-alive GET, configuration idle: proxy CPU µs/request"
+    "rl-idle p50|Keep-alive GET, configuration idle: p50 latency (ms)"
+    "rl-idle p99|Keep-alive GET, configuration idle: p99 latency (ms)"
+    "rl-busy rps|Keep-alive GET, reloading ${RELOAD_RATE}×/s: requests/s"
+    "rl-busy cpu|Keep-alive GET, reloading ${RELOAD_RATE}×/s: proxy CPU µs/request"
+    "rl-busy p50|Keep-alive GET, reloading ${RELOAD_RATE}×/s: p50 latency (ms)"
+    "rl-busy p99|Keep-alive GET, reloading ${RELOAD_RATE}×/s: p99 latency (ms)"
+    "rl-busy rate|Keep-alive GET, reloading ${RELOAD_RATE}×/s: reloads applied per second"
     "down mbs|100 MiB download: MB/s"
     "down cpu|100 MiB download: proxy CPU ms per 100 MiB"
     "up mbs|100 MiB upload: MB/s"
@@ -477,21 +575,38 @@ ROWS=(
     "idle open|Idle: connections held open (of $IDLE_CONNS tried)"
     "idle kib|Idle: RSS KiB per idle connection held"
 )
+# row_scenario KEY — the scenario a row belongs to.
+row_scenario() { case "${1%% *}" in rl-*) echo reload ;; *) echo "${1%% *}" ;; esac; }
+REPORT="$OUT/$NAME.md"
 {
     echo "# Limpet perf — $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
     echo "Host: $(nproc) CPUs, $(uname -r); proxies on CPU $PROXY_CPU, wrk/curl/backend on CPU $LOAD_CPU;" \
         "wrk -t1 -c$CONNECTIONS -d$DURATION; Limpet engine.io=$LIMPET_IO; $BIG_REPEAT × 100 MiB per transfer row;" \
         "HAProxy $(haproxy -v 2>/dev/null | awk 'NR==1 {print $3}'), nginx $(nginx -v 2>&1 | sed 's|.*/||')."
+    [ "${SCENARIOS[*]}" = "${ALL_SCENARIOS[*]}" ] || echo "Scenarios run: ${SCENARIOS[*]}."
+    want reload && echo "Reload rows: Limpet only; the dynamic file rewritten and SIGHUP sent ${RELOAD_RATE}×/s" \
+        "(an unrelated router and service added, then removed), \`providers.file.watch: false\`."
     echo
     echo "| Metric | Limpet | HAProxy | nginx | Limpet/HAProxy |"
     echo "|---|---:|---:|---:|---:|"
     for row in "${ROWS[@]}"; do
         key="${row%%|*}"; label="${row#*|}"
+        want "$(row_scenario "$key")" || continue
         l="${R["$key|limpet"]:-n/a}"; h="${R["$key|haproxy"]:-n/a}"; n="${R["$key|nginx"]:-n/a}"
         ratio="$(awk -v a="$l" -v b="$h" 'BEGIN {
             if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }')"
         echo "| $label | $l | $h | $n | $ratio |"
     done
-} > "$OUT/latest.md"
-cat "$OUT/latest.md"
+    if want reload; then
+        echo
+        echo "Reloading ${RELOAD_RATE}×/s vs idle configuration (Limpet): requests/s" \
+            "$(awk -v a="${R["rl-busy rps|limpet"]:-}" -v b="${R["rl-idle rps|limpet"]:-}" \
+                'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "× %.2f", a / b; else printf "n/a" }'), p50" \
+            "$(awk -v a="${R["rl-busy p50|limpet"]:-}" -v b="${R["rl-idle p50|limpet"]:-}" \
+                'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "× %.2f", a / b; else printf "n/a" }'), p99" \
+            "$(awk -v a="${R["rl-busy p99|limpet"]:-}" -v b="${R["rl-idle p99|limpet"]:-}" \
+                'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "× %.2f", a / b; else printf "n/a" }')."
+    fi
+} > "$REPORT"
+cat "$REPORT"

@@ -105,4 +105,26 @@ int limpet_ring_submit_wait(limpet_ring *ring, int64_t timeout_ns);
 int limpet_ring_reap(limpet_ring *ring, uint64_t *user_data, int32_t *res, uint32_t *flags, int max);
 extern const uint32_t LIMPET_CQE_F_MORE;
 
+// MARK: inotify (providers.file.watch)
+
+/// inotify_init1(IN_CLOEXEC), blocking reads (see limpet_inotify_read). Returns the fd or -errno.
+int limpet_inotify_init(void);
+/// inotify_add_watch(2): the watch descriptor, or -errno. A second path naming the same inode answers the same
+/// descriptor (and replaces its mask).
+int limpet_inotify_add_watch(int fd, const char *path, uint32_t mask);
+/// inotify_rm_watch(2): 0 or -errno. The kernel then queues an IN_IGNORED event for `wd`.
+int limpet_inotify_rm_watch(int fd, int wd);
+/// Waits up to `timeout_ms` (< 0: forever) for events, then reads as many whole events as fit into `buf`
+/// (give it at least LIMPET_INOTIFY_BUFFER bytes): bytes read, 0 on timeout, or -errno.
+ssize_t limpet_inotify_read(int fd, void *buf, size_t len, int timeout_ms);
+/// Decodes the event at `*offset` of `len` bytes filled by limpet_inotify_read and moves `*offset` past it.
+/// Returns 1 with its watch descriptor, mask and name (NUL-terminated; "" for an event about the watched
+/// directory itself), or 0 when no whole event is left.
+int limpet_inotify_next(const void *buf, size_t len, size_t *offset, int *wd, uint32_t *mask, const char **name);
+/// Room for at least one event with the longest name.
+extern const size_t LIMPET_INOTIFY_BUFFER;
+extern const uint32_t LIMPET_IN_MODIFY, LIMPET_IN_ATTRIB, LIMPET_IN_CLOSE_WRITE, LIMPET_IN_MOVED_FROM,
+    LIMPET_IN_MOVED_TO, LIMPET_IN_CREATE, LIMPET_IN_DELETE, LIMPET_IN_DELETE_SELF, LIMPET_IN_MOVE_SELF,
+    LIMPET_IN_IGNORED, LIMPET_IN_Q_OVERFLOW, LIMPET_IN_ISDIR, LIMPET_IN_ONLYDIR;
+
 #endif

@@ -1,3 +1,4 @@
+import LimpetHTTP
 import LimpetRouting
 
 /// Links the dynamic configuration of every provider into a `Snapshot`: resolves references, builds
@@ -38,7 +39,13 @@ public enum SnapshotBuilder {
         for (i, service) in serviceConfigs.enumerated() where indexByName[service.name] == nil {
             indexByName[service.name] = i
         }
-        let middlewareNames = Set(dynamic.flatMap(\.middlewares).map(\.name))
+        var middlewareByName: [String: MiddlewareConfig] = [:]
+        for middleware in dynamic.flatMap(\.middlewares) where middlewareByName[middleware.name] == nil {
+            middlewareByName[middleware.name] = middleware
+        }
+        let middlewareNames = Set(middlewareByName.keys)
+        // Routers with the same middlewares share one chain, and so its in-flight and rate-limit state.
+        var chains: [[String]: MiddlewareChain] = [:]
 
         // A weighted service is usable when every child is, without cycles.
         var usable: [Int: Bool] = [:]
@@ -175,23 +182,71 @@ public enum SnapshotBuilder {
             } else {
                 targets = entryPointNames.indices.filter { entryPointNames[$0] != "traefik" }
             }
-            if ok, !skip, !router.middlewares.isEmpty {
-                // Middlewares are schema-checked but not applied yet: say so instead of serving as if they were.
-                diagnostics.append((router.middlewares[0].location ?? router.location ?? SourceLocation(
-                    file: staticConfig.path, line: 1, column: 1)).diagnostic(
-                        "router \"\(router.name)\": middlewares are accepted but not applied yet by this Limpet "
-                        + "version; requests pass through unchanged", isWarning: true))
-            }
             guard ok, !skip, let rule = router.rule else { continue }
+            var chain: MiddlewareChain?
+            if !router.middlewares.isEmpty {
+                let key = router.middlewares.map(\.name)
+                if let built = chains[key] {
+                    chain = built
+                } else {
+                    let built = compileChain(router.middlewares, definitions: middlewareByName,
+                                             diagnostics: &diagnostics)
+                    chains[key] = built
+                    chain = built
+                }
+            }
             let compiled = Router(name: router.name, rule: rule, ruleText: router.ruleText,
-                                  priority: router.effectivePriority, serviceIndex: serviceIndex,
-                                  middlewares: router.middlewares.map(\.name))
+                                  priority: router.effectivePriority, serviceIndex: serviceIndex, chain: chain)
             for target in targets { tables[target].append(compiled) }
         }
 
         guard !diagnostics.contains(where: { !$0.isWarning }) else { return nil }
         return Snapshot(generation: generation, entryPointNames: entryPointNames,
                         routeTables: tables.map { RouteTable(routers: $0) }, services: services)
+    }
+
+    /// Compiles a router's middlewares in order. `headers` edits merge (later ones win); a header the proxy
+    /// manages itself is a warning and is not edited.
+    static func compileChain(_ references: [Reference], definitions: [String: MiddlewareConfig],
+                             diagnostics: inout [Diagnostic]) -> MiddlewareChain {
+        var steps: [MiddlewareStep] = []
+        var requestFields: [(name: String, value: String)] = []
+        var responseFields: [(name: String, value: String)] = []
+        var retry: RetryPolicy?
+        var headerLocations: [SourceLocation?] = []
+        for reference in references {
+            guard let definition = definitions[reference.name] else { continue }
+            switch definition.kind {
+            case .stripPrefix(let prefixes):
+                steps.append(.stripPrefix(prefixes: prefixes.map { Array($0.utf8) }))
+            case .addPrefix(let prefix):
+                steps.append(.addPrefix(Array(prefix.utf8)))
+            case .headers(let request, let response):
+                requestFields += request.map { ($0.name, $0.value) }
+                responseFields += response.map { ($0.name, $0.value) }
+                headerLocations.append(definition.location)
+            case .redirectScheme(let scheme, let port, let permanent):
+                steps.append(.redirectScheme(RedirectScheme(scheme: scheme, port: port, permanent: permanent)))
+            case .retry(let attempts, let interval):
+                retry = RetryPolicy(attempts: attempts, initialInterval: interval)
+            case .ipAllowList(let ranges, let depth, let excluded):
+                steps.append(.ipAllowList(IPAllowList(sourceRange: ranges, depth: depth, excludedIPs: excluded)))
+            case .inFlightReq(let amount):
+                steps.append(.inFlightReq(InFlightLimiter(amount: amount)))
+            case .rateLimit(let average, let burst, let period):
+                steps.append(.rateLimit(RateLimiter(average: average, burst: burst, period: period)))
+            }
+        }
+        let requestEdits = requestFields.isEmpty ? nil : HeaderEdits(requestFields)
+        let responseEdits = responseFields.isEmpty ? nil : HeaderEdits(responseFields)
+        let refused = (requestEdits?.refused ?? []) + (responseEdits?.refused ?? [])
+        if !refused.isEmpty, let location = headerLocations.compactMap({ $0 }).first {
+            diagnostics.append(location.diagnostic(
+                "headers middleware: \(refused.joined(separator: ", ")) framing or connection header(s) are managed "
+                + "by the proxy and are not edited", isWarning: true))
+        }
+        return MiddlewareChain(names: references.map(\.name), steps: steps, requestEdits: requestEdits,
+                               responseEdits: responseEdits, retry: retry)
     }
 
     static func stickyCookie(_ c: CookieConfig, service: String, keys: [String]) -> StickyCookie {

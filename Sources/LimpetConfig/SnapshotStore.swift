@@ -1,31 +1,40 @@
+import Atomics
 import LimpetRouting
 import Synchronization
 
-/// Where providers publish snapshots and event loops pick them up (STYLE "Configuration swap").
+/// Where providers publish snapshots and event loops pick them up (SPEC §7.4, STYLE "Configuration swap").
 ///
-/// A loop reads `generation` once per tick (one relaxed-cost atomic load, no retain) and calls
-/// `current()` only when it changed, keeping its own reference to the snapshot in between.
-@available(macOS 15.0, *)
+/// Publishing is one atomic exchange of a strong reference (swift-atomics `ManagedAtomic`, lock-free: a
+/// double-word compare-and-swap keeps the reference count right while loops read). A loop reads `generation`
+/// once per tick (one atomic load, no retain) and loads the snapshot only when it changed, keeping its own
+/// reference in between; the old snapshot is freed when the last loop (and the last request routed on it)
+/// lets go.
 public final class SnapshotStore: Sendable {
-    private let snapshot: Mutex<Snapshot>
+    private final class Published: AtomicReference, Sendable {
+        let snapshot: Snapshot
+        init(_ snapshot: Snapshot) { self.snapshot = snapshot }
+    }
+
+    private let published: ManagedAtomic<Published>
     private let generationCounter: Atomic<UInt64>
 
     public init(_ initial: Snapshot) {
-        snapshot = Mutex(initial)
+        published = ManagedAtomic(Published(initial))
         generationCounter = Atomic(initial.generation)
     }
 
     /// The generation of the latest published snapshot.
     public var generation: UInt64 { generationCounter.load(ordering: .acquiring) }
 
-    /// Makes `s` current. Its generation should be higher than the current one's.
+    /// Makes `s` current. Its generation should be higher than the current one's. The snapshot is stored
+    /// before the generation, so a loop that sees the new generation finds (at least) this snapshot.
     public func publish(_ s: Snapshot) {
-        snapshot.withLock { $0 = s }
+        published.store(Published(s), ordering: .releasing)
         generationCounter.store(s.generation, ordering: .releasing)
     }
 
     /// The latest published snapshot.
     public func current() -> Snapshot {
-        snapshot.withLock { $0 }
+        published.load(ordering: .acquiring).snapshot
     }
 }

@@ -12,12 +12,19 @@ public struct ForwardingInfo {
     public var hostOverride: UnsafeRawBufferPointer?
     /// `X-Forwarded-Port` when the effective host names no port.
     public var defaultPort: StaticString
+    /// The path to send instead of the received one (`stripPrefix`, `addPrefix`); the query is kept.
+    public var pathOverride: UnsafeRawBufferPointer?
+    /// `customRequestHeaders` of the router's `headers` middlewares.
+    public var edits: HeaderEdits?
+    /// Complete header lines (`Name: value\r\n`) to add, such as `X-Forwarded-Prefix`.
+    public var extraLines: UnsafeRawBufferPointer?
 
     /// Creates forwarding information for one request.
     public init(
         clientIP: UnsafeRawBufferPointer, trustForwarded: Bool = false, proto: StaticString = "http",
         serverName: UnsafeRawBufferPointer, hostOverride: UnsafeRawBufferPointer? = nil,
-        defaultPort: StaticString = "80"
+        defaultPort: StaticString = "80", pathOverride: UnsafeRawBufferPointer? = nil, edits: HeaderEdits? = nil,
+        extraLines: UnsafeRawBufferPointer? = nil
     ) {
         self.clientIP = clientIP
         self.trustForwarded = trustForwarded
@@ -25,6 +32,9 @@ public struct ForwardingInfo {
         self.serverName = serverName
         self.hostOverride = hostOverride
         self.defaultPort = defaultPort
+        self.pathOverride = pathOverride
+        self.edits = edits
+        self.extraLines = extraLines
     }
 }
 
@@ -45,6 +55,10 @@ public enum HeadWriter {
     /// `info.defaultPort`), `X-Forwarded-Server` (`info.serverName`) and `X-Real-Ip` (client IP).
     /// A trusted peer's `X-Forwarded-Proto`, `-Host`, `-Port` and `X-Real-Ip` are kept and only set when
     /// absent (as Traefik does); `X-Forwarded-Server` is always the proxy's.
+    ///
+    /// Middlewares: `info.pathOverride` replaces the path (the query follows it), `info.edits` drops the
+    /// received fields it names and adds its lines after the received fields (its `host` replaces the
+    /// client's Host, `hostOverride` still wins), and `info.extraLines` follow them.
     public static func writeRequest(
         _ head: RequestHead, headers: HeaderTable, source: UnsafeRawBufferPointer, info: ForwardingInfo,
         into w: inout ByteWriter
@@ -52,11 +66,22 @@ public enum HeadWriter {
         let b = source
         w.append(span: head.methodSpan, of: b)
         w.append(byte: ASCII.sp)
-        if !head.originForm.isEmpty && b[Int(head.originForm.start)] == ASCII.question { w.append(byte: ASCII.slash) }
-        w.append(span: head.originForm, of: b)
+        if let path = info.pathOverride {
+            w.append(path)
+            if !head.query.isEmpty {
+                w.append(byte: ASCII.question)
+                w.append(span: head.query, of: b)
+            }
+        } else {
+            if !head.originForm.isEmpty && b[Int(head.originForm.start)] == ASCII.question { w.append(byte: ASCII.slash) }
+            w.append(span: head.originForm, of: b)
+        }
         w.append(" HTTP/1.1\r\nHost: ")
+        let edits = info.edits
         if let host = info.hostOverride {
             w.append(host)
+        } else if let host = edits?.host {
+            host.withUnsafeBytes { w.append($0) }
         } else if let host = head.effectiveHost {
             w.append(span: host, of: b)
         }
@@ -70,6 +95,7 @@ public enum HeadWriter {
         for i in 0..<headers.count {
             let e = headers[i]
             if e.hopByHop && !(head.upgrade && e.kind == .upgrade) { continue }
+            if let edits, edits.drops(e.name, in: b) { continue }
             switch e.kind {
             case .host, .xForwardedFor, .xForwardedServer:
                 continue
@@ -92,6 +118,8 @@ public enum HeadWriter {
             }
             writeField(e, b, &w)
         }
+        if let edits { edits.lines.withUnsafeBytes { w.append($0) } }
+        if let extra = info.extraLines { w.append(extra) }
 
         w.append("X-Forwarded-For: ")
         if trusted {
@@ -139,10 +167,11 @@ public enum HeadWriter {
     /// hop-by-hop ones (for 101 the `Upgrade` header is kept and `Connection: Upgrade` written), then
     /// `extra` verbatim (e.g. `Set-Cookie: …\r\n` lines), then `Connection: keep-alive` when
     /// `announceKeepAlive` (for HTTP/1.0 clients kept alive), `Connection: close` when `close` (not for 101),
-    /// then CRLF.
+    /// then CRLF. `edits` (`customResponseHeaders`) drops the received fields it names and adds its lines
+    /// before `extra`.
     public static func writeResponse(
         _ head: ResponseHead, headers: HeaderTable, source: UnsafeRawBufferPointer, extra: UnsafeRawBufferPointer,
-        close: Bool, announceKeepAlive: Bool = false, into w: inout ByteWriter
+        close: Bool, announceKeepAlive: Bool = false, edits: HeaderEdits? = nil, into w: inout ByteWriter
     ) {
         let b = source
         w.append("HTTP/1.1 ")
@@ -154,9 +183,11 @@ public enum HeadWriter {
         for i in 0..<headers.count {
             let e = headers[i]
             if e.hopByHop && !(switching && e.kind == .upgrade) { continue }
+            if let edits, edits.drops(e.name, in: b) { continue }
             writeField(e, b, &w)
         }
         if switching { w.append("Connection: Upgrade\r\n") }
+        if let edits { edits.lines.withUnsafeBytes { w.append($0) } }
         w.append(extra)
         if !switching {
             if close {
@@ -169,8 +200,10 @@ public enum HeadWriter {
     }
 
     /// A complete small response: status line, `Content-Type: text/plain; charset=utf-8`,
-    /// `Content-Length`, `Connection: close` when `close`, the empty line and `body`.
-    public static func writeSimpleResponse(status: Int, body: StaticString, close: Bool, into w: inout ByteWriter) {
+    /// `Content-Length`, `extra` (complete header lines, e.g. `Location: …\r\n`), `Connection: close` when
+    /// `close`, the empty line and `body`.
+    public static func writeSimpleResponse(status: Int, body: StaticString, close: Bool,
+                                           extra: UnsafeRawBufferPointer? = nil, into w: inout ByteWriter) {
         w.append("HTTP/1.1 ")
         w.append(decimal: Int64(status))
         w.append(byte: ASCII.sp)
@@ -178,6 +211,7 @@ public enum HeadWriter {
         w.append("\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ")
         w.append(decimal: Int64(body.utf8CodeUnitCount))
         w.append("\r\n")
+        if let extra { w.append(extra) }
         if close { w.append("Connection: close\r\n") }
         w.append("\r\n")
         w.append(body)

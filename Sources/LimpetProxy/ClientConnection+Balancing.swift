@@ -71,10 +71,38 @@ extension ClientConnection {
     }
 
     private func settle(_ i: Int, in balancer: LoadBalancerService, runtime: ServiceRuntime) -> ServerRuntime {
+        balancedService = runtime
+        balancedIndex = i
         passHostHeader = balancer.passHostHeader
         chosenHealth = runtime.health?[i]
         passiveCheck = balancer.passiveHealthCheck
         return runtime.servers[i]
+    }
+
+    /// For the `retry` middleware: another server of the balancer that chose the one that could not be reached,
+    /// and the `Set-Cookie` line that moves a sticky session to it. Sticky services pick by rendezvous hashing of
+    /// the failed server's cookie value (every replica moves the session to the same place), others by their
+    /// round robin. Nil when no other server can take the request.
+    func alternativeServer() -> (ServerRuntime, [UInt8])? {
+        guard let runtime = balancedService, case .loadBalancer(let balancer) = runtime.service.kind else { return nil }
+        let failed = balancedIndex
+        let servers = balancer.servers
+        let now = loop.now
+        func takesNew(_ i: Int) -> Bool {
+            i != failed && servers[i].weight > 0 && !servers[i].isDraining && runtime.isUp(i, now: now)
+        }
+        let next: Int?
+        if let sticky = balancer.sticky, failed < sticky.values.count {
+            next = sticky.values[failed].withUnsafeBytes {
+                Rendezvous.pick(key: $0, seeds: runtime.seeds, weights: runtime.weights, isEligible: takesNew)
+            }
+        } else {
+            next = runtime.roundRobin.next(isEligible: takesNew)
+        }
+        guard let next else { return nil }
+        balancedIndex = next
+        chosenHealth = runtime.health?[next]
+        return (runtime.servers[next], balancer.sticky?.setCookieLine(server: next) ?? [])
     }
 
     /// A child of a weighted service, with its own cookie: a pinned child keeps the session while any of its

@@ -98,13 +98,30 @@ extension ClientConnection {
             guard let span, !span.isEmpty else { return UnsafeRawBufferPointer(start: source.baseAddress, count: 0) }
             return UnsafeRawBufferPointer(rebasing: source[Int(span.start)..<Int(span.end)])
         }
-        let view = RequestView(method: bytes(head.methodSpan), host: bytes(head.effectiveHost),
-                               path: bytes(head.path), query: bytes(head.query))
-        guard let table = worker.routeTable(entryPoint: entryPoint), let router = table.match(view) else {
+        guard let table = worker.routeTable(entryPoint: entryPoint) else {
             inStart += head.headLength
             requestPhase = .done
             respondLocally(status: 404, body: "404 page not found", close: requestHasBody)
             return
+        }
+        // The peer address is not kept per connection (memory per idle connection): looked up only for
+        // tables with a `ClientIP` rule.
+        let view = RequestView(method: bytes(head.methodSpan), host: bytes(head.effectiveHost),
+                               path: bytes(head.path), query: bytes(head.query), headers: worker.headers,
+                               source: source, peer: table.usesClientIP ? peerAddress() : nil)
+        guard let router = table.match(view) else {
+            inStart += head.headLength
+            requestPhase = .done
+            respondLocally(status: 404, body: "404 page not found", close: requestHasBody)
+            return
+        }
+        var rewrite = Rewrite()
+        if let chain = router.chain {
+            guard let admitted = admit(chain, head: head, source: source) else {
+                inStart += head.headLength
+                return
+            }
+            rewrite = admitted
         }
         setCookie = []
         guard let chosen = chooseServer(service: router.serviceIndex, source: source) else {
@@ -121,13 +138,18 @@ extension ClientConnection {
         headBuffer = buffer
         var writer = ByteWriter(buffer, capacity: settings.bufferSize)
         let passHost = passHostHeader
+        let edits = router.chain?.requestEdits
         clientIP.withUnsafeBytes { ip in
             worker.hostName.withUnsafeBytes { serverName in
                 chosen.definition.hostHeader.withUnsafeBytes { hostHeader in
-                    let info = ForwardingInfo(clientIP: ip, trustForwarded: trustForwarded, proto: "http",
-                                              serverName: serverName, hostOverride: passHost ? nil : hostHeader,
-                                              defaultPort: "80")
-                    HeadWriter.writeRequest(head, headers: worker.headers, source: source, info: info, into: &writer)
+                    worker.lineScratch.withUnsafeBytes { lines in
+                        let info = ForwardingInfo(clientIP: ip, trustForwarded: trustForwarded, proto: "http",
+                                                  serverName: serverName, hostOverride: passHost ? nil : hostHeader,
+                                                  defaultPort: "80", pathOverride: rewrite.path, edits: edits,
+                                                  extraLines: rewrite.extraLineCount > 0 ? lines : nil)
+                        HeadWriter.writeRequest(head, headers: worker.headers, source: source, info: info,
+                                                into: &writer)
+                    }
                 }
             }
         }
@@ -195,7 +217,7 @@ extension ClientConnection {
                 dial()
                 return
             }
-            failUpstream(status: 502, body: "Bad Gateway")
+            if !retryWithPolicy() { failUpstream(status: 502, body: "Bad Gateway") }
             return
         }
         sendHead()
@@ -240,6 +262,8 @@ extension ClientConnection {
         }
         if canRetry {
             retry()
+        } else if retryWithPolicy() {
+            return
         } else if responsePhase == .idle || responsePhase == .readingHead {
             worker.logger.warning("send to \(server?.url ?? "?"): \(IOError("send", errno: -result))")
             failUpstream(status: 502, body: "Bad Gateway")
@@ -274,7 +298,13 @@ extension ClientConnection {
         responseStart = 0
         responseEnd = 0
         clearDeadline()
-        dial()
+        if retryDelay > 0 {
+            requestPhase = .connecting
+            setTimeout(retryDelay, .retryWait)  // the retry middleware's backoff
+            retryDelay = 0
+        } else {
+            dial()
+        }
     }
 
     /// The upstream failed before Limpet wrote any of the response: answer with `status` once the upstream socket
@@ -348,10 +378,14 @@ extension ClientConnection {
             // What follows the body in the buffer is the next (pipelined) request.
             inStart = requestFlow.taken
             inEnd = requestFlow.end
-            if upgraded {
+            if tunnelling {
                 shutdown(upstream.fd, Int32(SHUT_WR))  // a tunnel's half-close, passed on once all bytes are out
             }
             requestPhase = .done
+            if upgraded && !tunnelling && responsePhase == .body {
+                startTunnel()  // the 101 went out before this request's own send had completed
+                return
+            }
             // As Go's ResponseHeaderTimeout: counted from the end of the request.
             if responsePhase == .readingHead { setTimeout(settings.responseHeaderTimeout, .responseHeader) }
             exchangeMayBeDone()

@@ -37,7 +37,7 @@ extension ClientConnection {
             guard result > 0 else {
                 if canRetry {
                     retry()
-                } else {
+                } else if !retryWithPolicy() {
                     let what = result == 0 ? "closed the connection" : "\(IOError("recv", errno: -result))"
                     worker.logger.warning("upstream \(server?.url ?? "?") \(what) before a complete response head")
                     failUpstream(status: 502, body: "Bad Gateway")
@@ -97,7 +97,8 @@ extension ClientConnection {
                 setCookie.withUnsafeBytes { extra in
                     HeadWriter.writeResponse(head, headers: worker.headers, source: source, extra: extra,
                                              close: closeAfterResponse && !upgraded,
-                                             announceKeepAlive: requestIsHTTP10 && !closeAfterResponse, into: &writer)
+                                             announceKeepAlive: requestIsHTTP10 && !closeAfterResponse,
+                                             edits: responseEdits, into: &writer)
                 }
             }
             responseStart += head.headLength
@@ -166,8 +167,9 @@ extension ClientConnection {
     }
 
     /// After a 101: both directions become opaque byte streams until each side closes.
-    private func startTunnel() {
-        guard requestPhase == .done else { return }
+    func startTunnel() {
+        guard requestPhase == .done, !tunnelling else { return }
+        tunnelling = true
         // Bytes the client sent after its upgrade request belong to the tunnel.
         requestFlow = BodyFlow(BodyTracker(.tunnel), capacity: settings.bufferSize,
                                spliceThreshold: settings.spliceThreshold, pipeSize: settings.pipeSize,
@@ -252,14 +254,16 @@ extension ClientConnection {
     // MARK: local responses and the end of an exchange
 
     /// An answer Limpet writes itself (404, 502, 503, 400…), sent after any response in progress.
-    func respondLocally(status: Int, body: StaticString, close: Bool) {
+    /// `extra` holds complete header lines (`Location`, `Retry-After`).
+    func respondLocally(status: Int, body: StaticString, close: Bool, extra: UnsafeRawBufferPointer? = nil) {
         clearDeadline()
         localResponse = true
-        closeAfterResponse = closeAfterResponse || close || !requestKeepAlive
+        closeAfterResponse = closeAfterResponse || close || !requestKeepAlive || worker.draining
         let buffer = headBuffer ?? worker.buffers.take()
         headBuffer = buffer
         var writer = ByteWriter(buffer, capacity: settings.bufferSize)
-        HeadWriter.writeSimpleResponse(status: status, body: body, close: closeAfterResponse, into: &writer)
+        HeadWriter.writeSimpleResponse(status: status, body: body, close: closeAfterResponse, extra: extra,
+                                       into: &writer)
         headLength = writer.count
         headSent = 0
         responsePhase = .sendingHead
@@ -274,6 +278,7 @@ extension ClientConnection {
     func endExchange() {
         requestsServed += 1
         releaseInFlight()
+        releaseMiddlewareHolds()
         if let upstream {
             self.upstream = nil
             let clean = responseKeepAlive && !upgraded && responseFlow.leftover == 0 && upstream.pending == 0
@@ -291,10 +296,15 @@ extension ClientConnection {
         responseStarted = false
         retried = false
         upgraded = false
+        tunnelling = false
         setCookie = []
         server = nil
         failover = nil
         chosenHealth = nil
+        balancedService = nil
+        responseEdits = nil
+        retryPolicy = nil
+        attempt = 1
         if inStart < inEnd {
             setTimeout(worker.entryPoints[entryPoint].readTimeout, .readHead)
             parseHead()  // a pipelined request is already here

@@ -26,7 +26,7 @@ enum Op {
 final class ClientConnection: LoopHandler {
     enum RequestPhase { case readingHead, connecting, sendingHead, body, done }
     enum ResponsePhase { case idle, readingHead, sendingHead, body, done }
-    enum TimerReason { case none, idle, readHead, dial, responseHeader }
+    enum TimerReason { case none, idle, readHead, dial, responseHeader, retryWait }
 
     let fd: Int32
     /// The worker outlives every connection of its loop; `unowned(unsafe)` skips the per-access check that
@@ -81,6 +81,8 @@ final class ClientConnection: LoopHandler {
     var retryWhenQuiet = false
     var closeAfterResponse = false
     var upgraded = false
+    /// After a 101, the request flow has become the client → upstream tunnel.
+    var tunnelling = false
     /// A response Limpet wrote itself (error page): no upstream involved.
     var localResponse = false
     /// The head being sent is a 1xx; more heads follow.
@@ -101,6 +103,19 @@ final class ClientConnection: LoopHandler {
     var countedServer: ServerRuntime?
     var exchangeStart: UInt64 = 0
     var requestsServed = 0
+    /// The load balancer that chose `server`, and the server's index in it (for the retry middleware).
+    var balancedService: ServiceRuntime?
+    var balancedIndex = 0
+
+    // Middlewares of the routed request (SPEC §4).
+    /// `customResponseHeaders` for the response head.
+    var responseEdits: HeaderEdits?
+    /// The `retry` middleware's policy, tries made so far and the wait before the next dial.
+    var retryPolicy: RetryPolicy?
+    var attempt = 1
+    var retryDelay: UInt64 = 0
+    /// `inFlightReq` slots this exchange holds, released when it ends.
+    var heldLimits: [(InFlightLimiter, UInt64)] = []
 
     // Timer.
     var deadline: UInt64 = 0
@@ -112,19 +127,24 @@ final class ClientConnection: LoopHandler {
         self.worker = worker
         self.entryPoint = entryPoint
         registration = worker.loop.register(self)
+        if let address = peerAddress() {
+            var storage = address.storage
+            var text = [CChar](repeating: 0, count: 64)
+            let n = limpet_format_ip(&storage, &text, 64)
+            clientIP = text[0..<Int(n)].map { UInt8(bitPattern: $0) }
+            let settings = worker.entryPoints[entryPoint]
+            trustForwarded = settings.insecureForwarded || settings.trusted.contains { $0.contains(address) }
+        }
+    }
+
+    /// The client's address (`getpeername`), nil when the socket has none.
+    func peerAddress() -> SocketAddress? {
         var peer = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let ok = withUnsafeMutablePointer(to: &peer) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) == 0 }
         }
-        if ok {
-            var text = [CChar](repeating: 0, count: 64)
-            let n = limpet_format_ip(&peer, &text, 64)
-            clientIP = text[0..<Int(n)].map { UInt8(bitPattern: $0) }
-            let address = SocketAddress(storage: peer, length: length)
-            let settings = worker.entryPoints[entryPoint]
-            trustForwarded = settings.insecureForwarded || settings.trusted.contains { $0.contains(address) }
-        }
+        return ok ? SocketAddress(storage: peer, length: length) : nil
     }
 
     var loop: EventLoop { worker.loop }
@@ -285,9 +305,11 @@ final class ClientConnection: LoopHandler {
             }
         case .dial:
             worker.logger.warning("dial \(server?.url ?? "?"): timed out")
-            failUpstream(status: 502, body: "Bad Gateway")
+            if !retryWithPolicy() { failUpstream(status: 502, body: "Bad Gateway") }
         case .responseHeader:
             failUpstream(status: 504, body: "Gateway Timeout")
+        case .retryWait:
+            dial()
         }
     }
 
@@ -318,6 +340,7 @@ final class ClientConnection: LoopHandler {
         }
         releaseExchangeResources(pipesEmpty: false)
         releaseInFlight()
+        releaseMiddlewareHolds()
         if let inBuffer { worker.buffers.give(inBuffer) }
         loop.unregister(registration)
         loop.poller.forget(fd: fd)

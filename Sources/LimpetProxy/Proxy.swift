@@ -13,22 +13,39 @@ public enum Proxy {
     public static func run(configPath: String) throws -> Never {
         limpet_block_signals()  // before any thread starts, so only `limpet_wait_signal` sees them
         let staticConfig: StaticConfig
-        let snapshot: Snapshot
-        var dynamicWarnings: [Diagnostic] = []
         do {
             staticConfig = try ConfigLoader.loadStatic(path: configPath)
-            snapshot = try ConfigLoader.loadSnapshot(for: staticConfig, generation: 1, warnings: &dynamicWarnings)
         } catch {
             for diagnostic in error.diagnostics { FileHandle.standardError.write(Data("\(diagnostic)\n".utf8)) }
             exit(1)
         }
         let level = staticConfig.log.level
-        LoggingSystem.bootstrap { label in
+        var logFile: LogFile?
+        if !staticConfig.log.filePath.isEmpty {
+            do {
+                logFile = try LogFile(path: staticConfig.log.filePath)
+            } catch {
+                FileHandle.standardError.write(Data("log.filePath: \(error)\n".utf8))
+                exit(1)
+            }
+        }
+        LoggingSystem.bootstrap { [logFile] label in
+            if let logFile { return FileLogHandler(label: label, file: logFile, logLevel: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "limpet")
+        // The watcher reads the files before the first load, so an edit made meanwhile is not missed.
+        let watcher = staticConfig.fileProvider?.watch == true ? ConfigWatcher(staticConfig, logger: logger) : nil
+        let snapshot: Snapshot
+        var dynamicWarnings: [Diagnostic] = []
+        do {
+            snapshot = try ConfigLoader.loadSnapshot(for: staticConfig, generation: 1, warnings: &dynamicWarnings)
+        } catch {
+            for diagnostic in error.diagnostics { FileHandle.standardError.write(Data("\(diagnostic)\n".utf8)) }
+            exit(1)
+        }
         for warning in staticConfig.warnings + dynamicWarnings { logger.warning("\(warning)") }
 
         let workerCount = staticConfig.engine.workers > 0 ? staticConfig.engine.workers : Int(limpet_online_cpus())
@@ -83,10 +100,12 @@ public enum Proxy {
         let addresses = staticConfig.entryPoints.map { "\($0.name)=\($0.address)" }.joined(separator: " ")
         logger.info("limpet \(limpetVersion) serving \(addresses) with \(workerCount) worker(s)")
 
-        if let provider = staticConfig.fileProvider, provider.watch {
-            let watcher = Thread { watch(staticConfig, store: store, logger: logger) }
-            watcher.name = "limpet-watch"
-            watcher.start()
+        if let watcher {
+            let thread = Thread { [watcher] in
+                watcher.run { reload(staticConfig, store: store, logger: logger) }
+            }
+            thread.name = "limpet-watch"
+            thread.start()
         }
 
         while true {
@@ -95,34 +114,36 @@ public enum Proxy {
             case SIGHUP:
                 reload(staticConfig, store: store, logger: logger)
             case SIGUSR1:
-                logger.info("SIGUSR1: logs go to standard error; nothing to reopen")
+                if let logFile {
+                    do {
+                        try logFile.reopen()
+                        logger.info("SIGUSR1: reopened \(logFile.path)")
+                    } catch {
+                        logger.error("SIGUSR1: cannot reopen the log file: \(error); still writing to the old one")
+                    }
+                } else {
+                    logger.info("SIGUSR1: logs go to standard error; nothing to reopen")
+                }
             default:
-                let grace = staticConfig.entryPoints.map { seconds($0.graceTimeout) }.max() ?? 10
-                logger.info("shutting down: draining connections for up to \(grace)s")
+                // In-flight requests get `graceTimeOut` once the entry point has stopped accepting.
+                let grace = staticConfig.entryPoints.map {
+                    seconds($0.requestAcceptGraceTimeout) + seconds($0.graceTimeout)
+                }.max() ?? 10
+                logger.info("shutting down (signal \(signal)): finishing in-flight requests for up to \(grace)s")
                 let all = loops.withLock { $0.compactMap { $0 } }
                 for reference in all { reference.loop.execute { reference.loop.drainHook?() } }
                 let deadline = Date().addingTimeInterval(grace)
                 while running.load(ordering: .sequentiallyConsistent) > 0 && Date() < deadline {
                     usleep(20_000)
                 }
+                let left = running.load(ordering: .sequentiallyConsistent)
+                if left > 0 {
+                    logger.warning("grace period over: closing what \(left) worker(s) still had in flight")
+                } else {
+                    logger.info("all connections finished; exiting")
+                }
                 exit(0)
             }
-        }
-    }
-
-    /// `providers.file.watch`: polls the dynamic files' fingerprints once a second; after a change, waits
-    /// `providersThrottleDuration` so that a burst of writes becomes one reload, then reloads.
-    static func watch(_ staticConfig: StaticConfig, store: SnapshotStore, logger: Logger) {
-        var last = ConfigLoader.dynamicFingerprint(for: staticConfig)
-        let throttle = UInt32(min(staticConfig.providersThrottleDuration.wholeNanoseconds / 1000, UInt64(UInt32.max)))
-        while true {
-            sleep(1)
-            let now = ConfigLoader.dynamicFingerprint(for: staticConfig)
-            guard now != last else { continue }
-            if throttle > 0 { usleep(throttle) }
-            last = ConfigLoader.dynamicFingerprint(for: staticConfig)
-            logger.info("dynamic configuration changed on disk")
-            reload(staticConfig, store: store, logger: logger)
         }
     }
 
@@ -212,7 +233,8 @@ extension EntryPointSettings {
     init(_ config: EntryPointConfig) {
         self.init(name: config.name, readTimeout: config.readTimeout.wholeNanoseconds,
                   idleTimeout: config.idleTimeout.wholeNanoseconds, trusted: config.trustedIPs,
-                  insecureForwarded: config.insecureForwarded, port: config.port)
+                  insecureForwarded: config.insecureForwarded, port: config.port,
+                  acceptGrace: config.requestAcceptGraceTimeout.wholeNanoseconds)
     }
 }
 

@@ -64,6 +64,8 @@ struct EntryPointSettings: Sendable {
     var trusted: [IPRange]
     var insecureForwarded: Bool
     var port: UInt16
+    /// `lifeCycle.requestAcceptGraceTimeout`: how long the listener stays open after SIGTERM.
+    var acceptGrace: UInt64 = 0
 }
 
 /// Everything one event loop owns: its listeners, pools, the snapshot it routes with, and its connections.
@@ -78,6 +80,10 @@ final class Worker: LoopHandler {
     let headers = HeaderTable(capacity: 128)
     let hostName: [UInt8]
     let healthRegistry: HealthRegistry
+    /// Scratch space for middlewares while a request head is rewritten (one at a time per loop): the new path
+    /// (`bufferSize` bytes) and extra header lines.
+    let pathScratch: UnsafeMutableRawPointer
+    var lineScratch: [UInt8] = []
     /// Per-loop randomness for p2c.
     var random: FastRandom
     /// Active health checks, run by worker 0 only; keyed by service, server and check settings.
@@ -89,6 +95,9 @@ final class Worker: LoopHandler {
     private var serversByURL: [String: ServerRuntime] = [:]
 
     private var listenFDs: [Int32]
+    /// Per entry point: its listener is closed (shutting down), and when it is due to close.
+    private var listenerClosed: [Bool]
+    private var listenerDeadlines: [UInt64]
     /// Route tables for this worker's entry points (static configuration order), from the current snapshot.
     private var routeTables: [RouteTable?] = []
     /// Called once, on the loop, when draining has closed every connection.
@@ -106,10 +115,14 @@ final class Worker: LoopHandler {
         self.settings = settings
         self.entryPoints = entryPoints
         self.listenFDs = listenFDs
+        listenerClosed = Array(repeating: false, count: listenFDs.count)
+        listenerDeadlines = Array(repeating: 0, count: listenFDs.count)
         self.store = store
         self.logger = logger
         self.hostName = Array(hostName.utf8)
         buffers = BufferPool(size: settings.bufferSize)
+        pathScratch = UnsafeMutableRawPointer.allocate(byteCount: settings.bufferSize, alignment: 16)
+        lineScratch.reserveCapacity(512)
         pipes = PipePool(pipeSize: settings.pipeSize)
         snapshot = store.current()
         snapshotGeneration = snapshot.generation
@@ -200,7 +213,7 @@ final class Worker: LoopHandler {
         let entryPoint = Int(op)
         let result = completion.result
         let more = completion.more
-        if !more && !draining {
+        if !more && !listenerClosed[entryPoint] {
             loop.poller.accept(fd: listenFDs[entryPoint], token: registration.token(op))  // multishot ended: re-arm
         }
         guard result >= 0 else {
@@ -209,7 +222,8 @@ final class Worker: LoopHandler {
             }
             return
         }
-        if draining || (settings.maxConnectionsPerWorker > 0 && connections >= settings.maxConnectionsPerWorker) {
+        if listenerClosed[entryPoint]
+            || (settings.maxConnectionsPerWorker > 0 && connections >= settings.maxConnectionsPerWorker) {
             Glibc.close(result)
             return
         }
@@ -219,8 +233,10 @@ final class Worker: LoopHandler {
         connection.start()
     }
 
-    /// Once a second: close pooled upstream connections idle longer than `idleConnTimeout`.
+    /// Once a second: close pooled upstream connections idle longer than `idleConnTimeout`. While shutting
+    /// down: close the listeners whose accept grace has passed.
     func timerFired() {
+        if draining { closeDueListeners() }
         guard loop.now >= nextSweep else { return }
         let cutoff = loop.now &- settings.idleConnTimeout
         for runtime in serversByURL.values where !runtime.idle.isEmpty {
@@ -260,25 +276,43 @@ final class Worker: LoopHandler {
         server.idle.append(connection)
     }
 
-    /// Graceful stop: no more accepts; idle connections close now, busy ones after their exchange.
+    /// Graceful stop (SPEC §7.4): idle keep-alive connections close now and busy ones after their exchange
+    /// (every response from now on says `Connection: close`); each entry point keeps accepting for its
+    /// `requestAcceptGraceTimeout`, and the connections accepted meanwhile get one request each.
     func beginDraining() {
         guard !draining else { return }
         draining = true
-        for fd in listenFDs {
-            loop.poller.cancel(fd: fd)
-            Glibc.close(fd)
+        for i in listenFDs.indices {
+            listenerDeadlines[i] = loop.now &+ entryPoints[i].acceptGrace
+            if entryPoints[i].acceptGrace > 0 { loop.arm(registration, at: listenerDeadlines[i]) }
         }
         for runtime in serversByURL.values {
             for connection in runtime.idle { connection.close(loop: loop) }
             runtime.idle.removeAll()
         }
+        closeDueListeners()
         for case let client as ClientConnection in loop.handlers { client.drain() }
-        if connections == 0 { drained() }
+        if connections == 0 && !listenerClosed.contains(false) { drained() }
+    }
+
+    private func closeDueListeners() {
+        var closedAny = false
+        for i in listenFDs.indices where !listenerClosed[i] && loop.now >= listenerDeadlines[i] {
+            listenerClosed[i] = true
+            loop.poller.cancel(fd: listenFDs[i])
+            Glibc.close(listenFDs[i])
+            closedAny = true
+            logger.debug("entry point \(entryPoints[i].name): listener closed (worker \(loop.index))")
+        }
+        guard closedAny else { return }
+        // Connections accepted during the grace that never sent a request close now.
+        for case let client as ClientConnection in loop.handlers { client.drain() }
+        if connections == 0 && !listenerClosed.contains(false) { drained() }
     }
 
     func connectionClosed() {
         connections -= 1
-        if draining && connections == 0 { drained() }
+        if draining && connections == 0 && !listenerClosed.contains(false) { drained() }
     }
 
     private func drained() {

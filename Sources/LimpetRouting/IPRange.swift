@@ -46,7 +46,7 @@ public struct IPRange: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// 4 bytes for a dotted IPv4 address, 16 for an IPv6 one, nil when `text` is neither.
-    static func parseAddress(_ text: String) -> [UInt8]? {
+    public static func parseAddress(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: v4) { Array($0) } }
         var v6 = in6_addr()

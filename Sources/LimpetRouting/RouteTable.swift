@@ -9,17 +9,20 @@ public struct Router: Sendable {
     public let priority: Int
     /// Index into `Snapshot.services`.
     public let serviceIndex: Int
-    /// Qualified middleware names, in order (applied by the proxy).
-    public let middlewares: [String]
+    /// The router's middlewares, compiled; nil when it has none.
+    public let chain: MiddlewareChain?
+
+    /// Qualified middleware names, in order.
+    public var middlewares: [String] { chain?.names ?? [] }
 
     public init(name: String, rule: Rule, ruleText: String = "", priority: Int, serviceIndex: Int,
-                middlewares: [String] = []) {
+                chain: MiddlewareChain? = nil) {
         self.name = name
         self.rule = rule
         self.ruleText = ruleText
         self.priority = priority
         self.serviceIndex = serviceIndex
-        self.middlewares = middlewares
+        self.chain = chain
     }
 
     /// Traefik's default priority: the length of the rule in bytes.
@@ -30,11 +33,14 @@ public struct Router: Sendable {
 public final class RouteTable: Sendable {
     /// Sorted by priority (highest first), then by name.
     public let routers: [Router]
+    /// Some rule uses `ClientIP`: the proxy then looks the peer address up for each request.
+    public let usesClientIP: Bool
 
     public init(routers: [Router]) {
         self.routers = routers.sorted { a, b in
             a.priority != b.priority ? a.priority > b.priority : a.name < b.name
         }
+        usesClientIP = routers.contains { $0.rule.usesClientIP }
     }
 
     /// The first router whose rule matches, or nil (the proxy answers 404).
@@ -43,5 +49,17 @@ public final class RouteTable: Sendable {
             return router
         }
         return nil
+    }
+}
+
+extension Rule {
+    /// Whether evaluating the rule may need the client's address.
+    var usesClientIP: Bool {
+        switch self {
+        case .clientIP: return true
+        case .and(let a, let b), .or(let a, let b): return a.usesClientIP || b.usesClientIP
+        case .not(let inner): return inner.usesClientIP
+        default: return false
+        }
     }
 }

@@ -1,16 +1,32 @@
 /// A compiled router rule (Traefik v3 syntax, see `RuleParser`).
 ///
-/// Matching never allocates: every argument is stored as bytes, already lower-cased (hosts) or
-/// upper-cased (methods), and the request's bytes are folded while comparing.
+/// No allocation unless the rule uses a regex: every other argument is stored as bytes, already lower-cased
+/// (hosts) or upper-cased (methods), and the request's bytes are folded or percent-decoded while comparing.
+/// A regex matcher builds one `String` of the text it searches.
 public indirect enum Rule: Sendable, Equatable {
     /// `Host(`a`)`: case-insensitive, port ignored, a trailing dot on either side ignored.
     case host([UInt8])
+    /// `HostRegexp(`re`)`: searched in the lower-cased host without its port.
+    case hostRegexp(RuleRegex)
     /// `Path(`/a`)`: the whole (percent-decoded) path.
     case path([UInt8])
     /// `PathPrefix(`/a`)`: a prefix of the (percent-decoded) path.
     case pathPrefix([UInt8])
+    /// `PathRegexp(`re`)`: searched in the (percent-decoded) path.
+    case pathRegexp(RuleRegex)
     /// `Method(`GET`)`: the request method, exactly, after upper-casing the rule's argument.
     case method([UInt8])
+    /// `Header(`name`, `value`)`: some field named `name` (any case) has exactly `value`.
+    case header(name: [UInt8], value: [UInt8])
+    /// `HeaderRegexp(`name`, `re`)`: some field named `name` (any case) has a value `re` matches.
+    case headerRegexp(name: [UInt8], RuleRegex)
+    /// `Query(`key`, `value`)`: some query parameter `key` has exactly `value`, after decoding as Go's
+    /// `url.ParseQuery` does. `Query(`key`)` is `Query(`key`, ``)`: `?key` or `?key=`, not `?key=1`.
+    case query(key: [UInt8], value: [UInt8])
+    /// `QueryRegexp(`key`, `re`)`: some decoded value of query parameter `key` matches `re`.
+    case queryRegexp(key: [UInt8], RuleRegex)
+    /// `ClientIP(`10.0.0.0/8`)`: the TCP peer address (never `X-Forwarded-For`) is in the range.
+    case clientIP(IPRange)
     case and(Rule, Rule)
     case or(Rule, Rule)
     case not(Rule)
@@ -20,12 +36,27 @@ public indirect enum Rule: Sendable, Equatable {
         switch self {
         case .host(let pattern):
             return Rule.hostMatches(r.host, pattern)
+        case .hostRegexp(let regex):
+            return Rule.hostRegexpMatches(r.host, regex)
         case .path(let pattern):
             return Rule.pathMatches(r.path, pattern, prefix: false)
         case .pathPrefix(let pattern):
             return Rule.pathMatches(r.path, pattern, prefix: true)
+        case .pathRegexp(let regex):
+            return regex.matches(Rule.decodedPath(r.path))
         case .method(let pattern):
             return Rule.bytesEqual(r.method, 0, r.method.count, pattern)
+        case .header(let name, let value):
+            return Rule.headerMatches(r, name) { Rule.bytesEqual($0, 0, $0.count, value) }
+        case .headerRegexp(let name, let regex):
+            return Rule.headerMatches(r, name) { regex.matches(utf8: $0) }
+        case .query(let key, let value):
+            return Rule.queryMatches(r.query, key) { q, range in Rule.queryComponentEquals(q, range, value) }
+        case .queryRegexp(let key, let regex):
+            return Rule.queryMatches(r.query, key) { q, range in regex.matches(Rule.decodedQueryComponent(q, range)) }
+        case .clientIP(let range):
+            guard let peer = r.peer else { return false }
+            return range.containsPeer(peer)
         case .and(let lhs, let rhs):
             return lhs.matches(r) && rhs.matches(r)
         case .or(let lhs, let rhs):

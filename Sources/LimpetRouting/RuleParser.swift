@@ -18,9 +18,39 @@ public struct RuleError: Error, Sendable, Equatable, CustomStringConvertible {
 /// `primary := '(' expr ')' | Matcher '(' arg (',' arg)* ')'`; an argument is a backtick raw string or a
 /// double-quoted string with Go escapes. Matcher names are case-insensitive.
 public enum RuleParser {
-    /// Matchers Traefik v3 has but Limpet cannot evaluate yet; they are rejected with a clear message.
-    static let unsupportedMatchers = ["HostRegexp", "PathRegexp", "Header", "HeaderRegexp", "Query",
-                                      "QueryRegexp", "ClientIP", "HostHeader", "HostSNI", "HostSNIRegexp", "ALPN"]
+    /// The HTTP matchers of Traefik v3, spelled as documented.
+    static let matchers = ["Host", "HostRegexp", "Path", "PathPrefix", "PathRegexp", "Method", "Header",
+                           "HeaderRegexp", "Query", "QueryRegexp", "ClientIP"]
+
+    /// Names that are not v3 HTTP matchers but deserve a better message than "unknown".
+    static let otherMatchers: [(name: String, why: String)] = [
+        ("HostSNI", "is for TCP routers, which Limpet does not support"),
+        ("HostSNIRegexp", "is for TCP routers, which Limpet does not support"),
+        ("ALPN", "is for TCP routers, which Limpet does not support"),
+        ("HostHeader", "is Traefik v2 syntax: use Host"),
+        ("Headers", "is Traefik v2 syntax: use Header"),
+        ("HeadersRegexp", "is Traefik v2 syntax: use HeaderRegexp"),
+    ]
+
+    /// How many arguments each matcher takes (Traefik's `expectNParameters`).
+    static func arity(of matcher: String) -> ClosedRange<Int> {
+        switch matcher {
+        case "Header", "HeaderRegexp": return 2...2
+        case "Query", "QueryRegexp": return 1...2
+        default: return 1...1
+        }
+    }
+
+    /// RFC 9110 tchar: what a header field name is made of.
+    static func isTokenByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "A")...UInt8(ascii: "Z"):
+            return true
+        default:
+            return "!#$%&'*+-.^_`|~".utf8.contains(b)
+        }
+    }
 
     public static func parse(_ text: String) throws(RuleError) -> Rule {
         var parser = Parser(chars: Array(text))
@@ -160,16 +190,33 @@ public enum RuleParser {
                 if quote == "\"" && c == "\\" {
                     pos += 1
                     guard pos < chars.count else { break }
-                    switch chars[pos] {
-                    case "\\": value.append("\\")
-                    case "\"": value.append("\"")
-                    case "n": value.append("\n")
-                    case "t": value.append("\t")
-                    case "r": value.append("\r")
-                    default:
-                        throw RuleError(offset: pos - 1, message: "unsupported escape '\\\(chars[pos])' in a double-quoted argument")
+                    let escapeOffset = pos - 1
+                    let simple: [Character: Character] = ["\\": "\\", "\"": "\"", "n": "\n", "t": "\t", "r": "\r",
+                                                          "a": "\u{7}", "b": "\u{8}", "f": "\u{C}", "v": "\u{B}"]
+                    if let replacement = simple[chars[pos]] {
+                        value.append(replacement)
+                        pos += 1
+                        continue
                     }
-                    pos += 1
+                    // Go's numeric escapes: \xHH, \uHHHH, \UHHHHHHHH, \ooo.
+                    let (digits, radix): (Int, Int) = switch chars[pos] {
+                    case "x": (2, 16)
+                    case "u": (4, 16)
+                    case "U": (8, 16)
+                    case "0"..."7": (3, 8)
+                    default: (0, 0)
+                    }
+                    if radix == 8 { pos -= 1 }  // the first digit is part of the number
+                    let start = pos + 1
+                    guard digits > 0, start + digits <= chars.count,
+                          let v = UInt32(String(chars[start..<(start + digits)]), radix: radix),
+                          let scalar = Unicode.Scalar(v), radix == 16 && chars[pos] != "x" || v < 0x80 else {
+                        throw RuleError(offset: escapeOffset,
+                                        message: "unsupported escape '\\\(chars[escapeOffset + 1])' in a double-quoted "
+                                            + "argument (Go string escapes; \\x and octal only below 0x80)")
+                    }
+                    value.unicodeScalars.append(scalar)
+                    pos = start + digits
                     continue
                 }
                 if quote == "\"" && c.isNewline {
@@ -183,37 +230,94 @@ public enum RuleParser {
 
         func makeMatcher(name: String, nameOffset: Int,
                          args: [(value: String, offset: Int)]) throws(RuleError) -> Rule {
-            func single() throws(RuleError) -> (value: String, offset: Int) {
-                guard args.count == 1 else {
-                    throw RuleError(offset: nameOffset,
-                                    message: "\(name) takes exactly one argument, got \(args.count)"
-                                        + (args.count > 1 ? " (v3 syntax: combine several with ||)" : ""))
+            guard let matcher = RuleParser.matchers.first(where: { $0.lowercased() == name.lowercased() }) else {
+                let lower = name.lowercased()
+                if let hint = RuleParser.otherMatchers.first(where: { $0.name.lowercased() == lower }) {
+                    throw RuleError(offset: nameOffset, message: "matcher \(hint.name) \(hint.why)")
                 }
-                return args[0]
+                throw RuleError(offset: nameOffset, message: "unknown matcher \(name)")
             }
-            switch name.lowercased() {
-            case "host":
-                let arg = try single()
-                guard arg.value.allSatisfy(\.isASCII) else {
-                    throw RuleError(offset: arg.offset, message: "invalid value \"\(arg.value)\" for Host: non-ASCII characters are not allowed")
+            let arity = RuleParser.arity(of: matcher)
+            guard arity.contains(args.count) else {
+                let expected = arity == 1...1 ? "exactly one argument"
+                    : arity == 2...2 ? "exactly two arguments" : "one or two arguments"
+                throw RuleError(offset: nameOffset,
+                                message: "\(matcher) takes \(expected), got \(args.count)"
+                                    + (args.count > arity.upperBound ? " (v3 syntax: combine several with ||)" : ""))
+            }
+            // As Traefik's CheckRule: no argument may be empty.
+            if let empty = args.first(where: { $0.value.isEmpty }) {
+                throw RuleError(offset: empty.offset, message: "empty argument to \(matcher)")
+            }
+            func regex(_ arg: (value: String, offset: Int)) throws(RuleError) -> RuleRegex {
+                do {
+                    return try RuleRegex(goSyntax: arg.value)
+                } catch {
+                    throw RuleError(offset: arg.offset,
+                                    message: "invalid regexp \"\(arg.value)\" for \(matcher): \(error)")
                 }
-                return .host(Array(arg.value.lowercased().utf8))
-            case "path", "pathprefix":
-                let arg = try single()
+            }
+            func ascii(_ arg: (value: String, offset: Int)) throws(RuleError) {
+                guard arg.value.allSatisfy(\.isASCII) else {
+                    throw RuleError(offset: arg.offset, message: "invalid value \"\(arg.value)\" for \(matcher): "
+                                        + "non-ASCII characters are not allowed")
+                }
+            }
+            func headerName(_ arg: (value: String, offset: Int)) throws(RuleError) -> [UInt8] {
+                let bytes = Array(arg.value.utf8)
+                guard bytes.allSatisfy(RuleParser.isTokenByte) else {
+                    throw RuleError(offset: arg.offset, message: "\"\(arg.value)\" is not a valid header name")
+                }
+                switch arg.value.lowercased() {
+                case "host":
+                    throw RuleError(offset: arg.offset, message: "\(matcher)(`\(arg.value)`, …) never matches "
+                                        + "(as in Traefik, Host is not among the header fields): "
+                                        + "use Host or HostRegexp")
+                case "transfer-encoding":
+                    throw RuleError(offset: arg.offset, message: "\(matcher)(`\(arg.value)`, …) never matches "
+                                        + "(as in Traefik, Transfer-Encoding is consumed by the HTTP server)")
+                default:
+                    return bytes
+                }
+            }
+            switch matcher {
+            case "Host":
+                try ascii(args[0])
+                return .host(Array(args[0].value.lowercased().utf8))
+            case "HostRegexp":
+                try ascii(args[0])
+                return .hostRegexp(try regex(args[0]))
+            case "Path", "PathPrefix":
+                let arg = args[0]
                 guard arg.value.hasPrefix("/") else {
                     throw RuleError(offset: arg.offset, message: "path \"\(arg.value)\" does not start with a '/'")
                 }
                 let bytes = Array(arg.value.utf8)
-                return name.lowercased() == "path" ? .path(bytes) : .pathPrefix(bytes)
-            case "method":
-                let arg = try single()
-                guard !arg.value.isEmpty else { throw RuleError(offset: arg.offset, message: "empty method") }
-                return .method(Array(arg.value.uppercased().utf8))
-            default:
-                if let known = RuleParser.unsupportedMatchers.first(where: { $0.lowercased() == name.lowercased() }) {
-                    throw RuleError(offset: nameOffset, message: "matcher \(known) is not supported yet")
+                return matcher == "Path" ? .path(bytes) : .pathPrefix(bytes)
+            case "PathRegexp":
+                return .pathRegexp(try regex(args[0]))
+            case "Method":
+                return .method(Array(args[0].value.uppercased().utf8))
+            case "Header":
+                return .header(name: try headerName(args[0]), value: Array(args[1].value.utf8))
+            case "HeaderRegexp":
+                return .headerRegexp(name: try headerName(args[0]), try regex(args[1]))
+            case "Query":
+                let value = args.count == 2 ? Array(args[1].value.utf8) : []
+                return .query(key: Array(args[0].value.utf8), value: value)
+            case "QueryRegexp":
+                guard args.count == 2 else { return .query(key: Array(args[0].value.utf8), value: []) }
+                return .queryRegexp(key: Array(args[0].value.utf8), try regex(args[1]))
+            default:  // ClientIP
+                let arg = args[0]
+                let allowed = "0123456789abcdefABCDEF.:/"
+                // Go's net.ParseIP / ParseCIDR: no spaces, no signs, no zones.
+                guard arg.value.allSatisfy({ allowed.contains($0) }),
+                      let range = try? IPRange(parsing: arg.value) else {
+                    throw RuleError(offset: arg.offset,
+                                    message: "invalid IP address or CIDR range \"\(arg.value)\" for ClientIP")
                 }
-                throw RuleError(offset: nameOffset, message: "unknown matcher \(name)")
+                return .clientIP(range)
             }
         }
     }

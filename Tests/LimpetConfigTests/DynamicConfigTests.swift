@@ -56,10 +56,7 @@ import Testing
     @Test func validFilesBuildASnapshot() throws {
         let dir = try TempConfig(["limpet.yaml": Self.staticFile, "dynamic.yaml": Self.dynamicFile])
         defer { dir.remove() }
-        #expect(dir.check() == [
-            "dynamic.yaml:6:21: warning: router \"app@file\": middlewares are accepted but not applied yet by this "
-                + "Limpet version; requests pass through unchanged",
-        ])
+        #expect(dir.check() == [])
         let config = try ConfigLoader.loadStatic(path: dir.path("limpet.yaml"))
         let snapshot = try ConfigLoader.loadSnapshot(for: config, generation: 7)
         #expect(snapshot.generation == 7)
@@ -73,6 +70,13 @@ import Testing
         let app = snapshot.routeTables[0].routers[0]
         #expect(app.priority == "Host(`app.localhost`) && PathPrefix(`/`)".count)
         #expect(app.middlewares == ["strip@file"])
+        let chain = try #require(app.chain)
+        #expect(chain.rewritesPath && chain.requestEdits == nil && chain.retry == nil)
+        guard case .stripPrefix(let prefixes) = try #require(chain.steps.first) else {
+            Issue.record("strip did not compile to a stripPrefix step")
+            return
+        }
+        #expect(prefixes == [Array("/api".utf8)])
         #expect(snapshot.routeTables[1].routers[0].priority == 100)
         #expect(withRequest(host: "APP.localhost:8000") { snapshot.routeTables[0].match($0)?.name } == "app@file")
 
@@ -213,17 +217,17 @@ import Testing
         ])
     }
 
-    @Test func unsupportedRuleMatcher() throws {
+    @Test func unknownRuleMatcherPointsIntoTheRule() throws {
         let dir = try TempConfig(["limpet.yaml": Self.staticFile, "dynamic.yaml": """
             http:
               routers:
-                r: {rule: "HostRegexp(`.*`)", service: s}
+                r: {rule: "Host(`a`) && Nope(`x`)", service: s}
               services:
                 s: {loadBalancer: {servers: [{url: "http://127.0.0.1:1"}]}}
             """])
         defer { dir.remove() }
         #expect(dir.check() == [
-            "dynamic.yaml:3:16: http.routers.r.rule: invalid rule: matcher HostRegexp is not supported yet (character 1 of the rule)",
+            "dynamic.yaml:3:29: http.routers.r.rule: invalid rule: unknown matcher Nope (character 14 of the rule)",
         ])
     }
 
@@ -435,5 +439,49 @@ func withRequest<T>(method: String = "GET", host: String, path: String = "/", _ 
                 q.withUnsafeBytes { qb in body(RequestView(method: mb, host: hb, path: pb, query: qb)) }
             }
         }
+    }
+}
+
+@Suite struct MiddlewareChainBuildTests {
+    @Test func chainsCompileInOrderAndShareState() throws {
+        let dynamic = """
+            http:
+              routers:
+                a: {rule: "Host(`a`)", service: s, middlewares: [h1, limit, h2, retry]}
+                b: {rule: "Host(`b`)", service: s, middlewares: [h1, limit, h2, retry]}
+                c: {rule: "Host(`c`)", service: s, middlewares: [limit]}
+              services:
+                s: {loadBalancer: {servers: [{url: "http://127.0.0.1:9001"}]}}
+              middlewares:
+                h1: {headers: {customRequestHeaders: {X-A: "1", Content-Length: "5"}, customResponseHeaders: {X-R: "r"}}}
+                h2: {headers: {customRequestHeaders: {x-a: "2"}}}
+                limit: {inFlightReq: {amount: 3}}
+                retry: {retry: {attempts: 2, initialInterval: 50ms}}
+            """
+        let dir = try TempConfig(["limpet.yaml": DynamicConfigTests.staticFile, "dynamic.yaml": dynamic])
+        defer { dir.remove() }
+        #expect(dir.check() == [
+            "dynamic.yaml:9:5: warning: headers middleware: Content-Length framing or connection header(s) are "
+                + "managed by the proxy and are not edited",
+        ])
+        let config = try ConfigLoader.loadStatic(path: dir.path("limpet.yaml"))
+        let snapshot = try ConfigLoader.loadSnapshot(for: config, generation: 1)
+        let routers = Dictionary(uniqueKeysWithValues: snapshot.routeTables[0].routers.map { ($0.name, $0) })
+        let a = try #require(routers["a@file"]?.chain)
+        #expect(a.names == ["h1@file", "limit@file", "h2@file", "retry@file"])
+        #expect(a.requestEdits?.lines == Array("x-a: 2\r\n".utf8), "the later headers middleware wins")
+        #expect(a.responseEdits?.lines == Array("X-R: r\r\n".utf8))
+        #expect(a.retry == RetryPolicy(attempts: 2, initialInterval: .milliseconds(50)))
+        #expect(!a.rewritesPath)
+        // Routers with the same chain share its limiter; another chain has its own.
+        guard case .inFlightReq(let limitA) = a.steps[0],
+              case .inFlightReq(let limitB) = try #require(routers["b@file"]?.chain).steps[0],
+              case .inFlightReq(let limitC) = try #require(routers["c@file"]?.chain).steps[0] else {
+            Issue.record("inFlightReq did not compile")
+            return
+        }
+        #expect(limitA === limitB)
+        #expect(limitA !== limitC)
+        #expect(limitA.amount == 3)
     }
 }

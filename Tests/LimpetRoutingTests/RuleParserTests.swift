@@ -98,47 +98,127 @@ import Testing
         #expect(error("Path()")?.message.contains("exactly one argument") == true)
     }
 
-    @Test(arguments: ["HostRegexp(`^a$`)", "PathRegexp(`^/a`)", "Header(`X`, `y`)", "HeaderRegexp(`X`, `y`)",
-                      "Query(`a`, `b`)", "QueryRegexp(`a`, `b`)", "ClientIP(`10.0.0.0/8`)"])
-    func knownButUnsupportedMatchers(rule: String) {
-        let e = error("Host(`a`) && " + rule)
-        #expect(e?.offset == 13)
-        #expect(e?.message.hasSuffix("is not supported yet") == true)
-    }
-
     @Test func nonASCIIHostIsRejected() {
         #expect(error("Host(`bücher.de`)")?.message.contains("non-ASCII") == true)
     }
-}
 
-@Suite struct RouteTableTests {
-    func router(_ name: String, _ rule: String, priority: Int = 0, service: Int = 0) throws -> Router {
-        Router(name: name, rule: try RuleParser.parse(rule), ruleText: rule,
-               priority: priority == 0 ? Router.defaultPriority(ruleText: rule) : priority, serviceIndex: service)
+    // MARK: - The v3 matchers
+
+    func b(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+    @Test func everyMatcherParses() throws {
+        #expect(try RuleParser.parse("HostRegexp(`^.+\\.example\\.com$`)")
+            == .hostRegexp(try RuleRegex(goSyntax: "^.+\\.example\\.com$")))
+        #expect(try RuleParser.parse("PathRegexp(`\\.(jpeg|jpg|png)$`)")
+            == .pathRegexp(try RuleRegex(goSyntax: "\\.(jpeg|jpg|png)$")))
+        #expect(try RuleParser.parse("Header(`X-Api`, `1`)") == .header(name: b("X-Api"), value: b("1")))
+        #expect(try RuleParser.parse("HeaderRegexp(`Accept`, `json`)")
+            == .headerRegexp(name: b("Accept"), try RuleRegex(goSyntax: "json")))
+        #expect(try RuleParser.parse("Query(`mobile`, `true`)") == .query(key: b("mobile"), value: b("true")))
+        #expect(try RuleParser.parse("Query(`mobile`)") == .query(key: b("mobile"), value: []))
+        #expect(try RuleParser.parse("QueryRegexp(`q`, `^a`)")
+            == .queryRegexp(key: b("q"), try RuleRegex(goSyntax: "^a")))
+        // One argument: the same as Query, as in Traefik.
+        #expect(try RuleParser.parse("QueryRegexp(`q`)") == .query(key: b("q"), value: []))
+        #expect(try RuleParser.parse("ClientIP(`192.168.0.0/16`)") == .clientIP(try IPRange(parsing: "192.168.0.0/16")))
+        #expect(try RuleParser.parse("ClientIP(`::1`)") == .clientIP(try IPRange(parsing: "::1")))
+        #expect(try RuleParser.parse("Method(`get`)") == .method(b("GET")))
     }
 
-    @Test func longestRuleWinsByDefault() throws {
-        let table = RouteTable(routers: [
-            try router("catchall@file", "PathPrefix(`/`)", service: 0),
-            try router("api@file", "Host(`app.example`) && PathPrefix(`/api`)", service: 1),
-            try router("host@file", "Host(`app.example`)", service: 2),
-        ])
-        // Priorities 15, 41, 19: the length of the rule, as in Traefik.
-        #expect(table.routers.map(\.priority) == [41, 19, 15])
-        #expect(table.routers.map(\.name) == ["api@file", "host@file", "catchall@file"])
-        #expect(withRequest(host: "app.example", path: "/api/x") { table.match($0)?.serviceIndex } == 1)
-        #expect(withRequest(host: "app.example", path: "/x") { table.match($0)?.serviceIndex } == 2)
-        #expect(withRequest(host: "b", path: "/x") { table.match($0)?.serviceIndex } == 0)
+    @Test func matcherNamesAreCaseInsensitive() throws {
+        #expect(try RuleParser.parse("hostregexp(`a`)") == RuleParser.parse("HostRegexp(`a`)"))
+        #expect(try RuleParser.parse("HEADER(`a`, `b`)") == RuleParser.parse("Header(`a`, `b`)"))
+        #expect(try RuleParser.parse("clientip(`::1`)") == RuleParser.parse("ClientIP(`::1`)"))
+        #expect(try RuleParser.parse("queryREGEXP(`a`, `b`)") == RuleParser.parse("QueryRegexp(`a`, `b`)"))
     }
 
-    @Test func explicitPriorityThenName() throws {
-        let table = RouteTable(routers: [
-            try router("b@file", "Host(`a`)", priority: 10, service: 1),
-            try router("a@file", "Host(`a`)", priority: 10, service: 2),
-            try router("c@file", "Host(`a`) && Path(`/`)", priority: 5, service: 3),
-        ])
-        #expect(table.routers.map(\.name) == ["a@file", "b@file", "c@file"])
-        #expect(withRequest(host: "a") { table.match($0)?.name } == "a@file")
-        #expect(withRequest(host: "z") { table.match($0)?.name } == nil)
+    @Test func notBindsTighterThanAndWhichBindsTighterThanOr() throws {
+        let a = Rule.host(b("a")), bb = Rule.host(b("b")), c = Rule.host(b("c"))
+        #expect(try RuleParser.parse("!Host(`a`) && Host(`b`)") == .and(.not(a), bb))
+        #expect(try RuleParser.parse("!Host(`a`) || Host(`b`)") == .or(.not(a), bb))
+        #expect(try RuleParser.parse("Host(`a`) && Host(`b`) || Host(`c`)") == .or(.and(a, bb), c))
+        #expect(try RuleParser.parse("Host(`a`) || !Host(`b`) && Host(`c`)") == .or(a, .and(.not(bb), c)))
+        #expect(try RuleParser.parse("!(Host(`a`) || Host(`b`))") == .not(.or(a, bb)))
+        // Left-associative chains.
+        #expect(try RuleParser.parse("Host(`a`) && Host(`b`) && Host(`c`)") == .and(.and(a, bb), c))
+        #expect(try RuleParser.parse("Host(`a`) || Host(`b`) || Host(`c`)") == .or(.or(a, bb), c))
+    }
+
+    @Test func quoting() throws {
+        // A backtick argument is raw: the backslash stays.
+        #expect(try RuleParser.parse("PathRegexp(`\\.png$`)") == .pathRegexp(try RuleRegex(goSyntax: "\\.png$")))
+        // A double-quoted one is a Go string: `\\.` is one backslash and a dot.
+        #expect(try RuleParser.parse("PathRegexp(\"\\\\.png$\")") == .pathRegexp(try RuleRegex(goSyntax: "\\.png$")))
+        #expect(try RuleParser.parse("Header(\"X\", \"a\\tb\\x41\\u00e9\\101\")")
+            == .header(name: b("X"), value: b("a\tbAéA")))
+        #expect(try RuleParser.parse("Header(`X`, \"`\")") == .header(name: b("X"), value: b("`")))
+        #expect(try RuleParser.parse("Header(\"X\", `\"`)") == .header(name: b("X"), value: b("\"")))
+        #expect(error("Header(`X`, \"\\xff\")")?.offset == 13)
+        #expect(error("Header(`X`, \"\\q\")")?.offset == 13)
+        #expect(error("Host('a')")?.offset == 5)
+    }
+
+    @Test func argumentCountErrorsPointAtTheMatcher() {
+        #expect(error("Host(`a`) && Header(`X`)")
+            == RuleError(offset: 13, message: "Header takes exactly two arguments, got 1"))
+        #expect(error("HeaderRegexp(`X`, `a`, `b`)")?.offset == 0)
+        #expect(error("HeaderRegexp(`X`, `a`, `b`)")?.message
+            .hasPrefix("HeaderRegexp takes exactly two arguments, got 3") == true)
+        #expect(error("Query()") == RuleError(offset: 0, message: "Query takes one or two arguments, got 0"))
+        #expect(error("QueryRegexp(`a`, `b`, `c`)")?.message
+            .hasPrefix("QueryRegexp takes one or two arguments, got 3") == true)
+        #expect(error("ClientIP(`10.0.0.1`, `10.0.0.2`)")?.message
+            .hasPrefix("ClientIP takes exactly one argument, got 2") == true)
+        #expect(error("  HostRegexp()")?.offset == 2)
+        #expect(error("PathRegexp(`a`, `b`)")?.offset == 0)
+    }
+
+    @Test func emptyArgumentsAreRejected() {
+        // Traefik's CheckRule: every argument must be non-empty.
+        #expect(error("Host(``)") == RuleError(offset: 5, message: "empty argument to Host"))
+        #expect(error("Header(`X`, ``)") == RuleError(offset: 12, message: "empty argument to Header"))
+        #expect(error("Query(`q`, \"\")")?.offset == 11)
+        #expect(error("Query(``)")?.offset == 6)
+        #expect(error("ClientIP(``)")?.offset == 9)
+        #expect(error("HostRegexp(``)")?.offset == 11)
+        #expect(error("Method(``)")?.offset == 7)
+    }
+
+    @Test func invalidRegexpsPointAtTheArgument() {
+        let e = error("Host(`a`) && PathRegexp(`/(css`)")
+        #expect(e?.offset == 24)
+        #expect(e?.message.hasPrefix("invalid regexp \"/(css\" for PathRegexp:") == true)
+        #expect(error("HostRegexp(`(example.com`)")?.offset == 11)
+        #expect(error("HeaderRegexp(`X`, `[a`)")?.offset == 18)
+        #expect(error("QueryRegexp(`q`, `(traefik`)")?.offset == 17)
+        // Valid in Swift, not in Go.
+        #expect(error("PathRegexp(`(a)\\1`)")?.message.contains("back-references") == true)
+        #expect(error("PathRegexp(`a(?=b)`)")?.message.contains("look-around") == true)
+        #expect(error("HostRegexp(`🦭.com`)")?.message.contains("non-ASCII") == true)
+    }
+
+    @Test func invalidClientIPs() {
+        for bad in ["1", "10.0.0.0/33", "::1/129", "10.0.0.256", "localhost", " 10.0.0.1", "10.0.0.0/+8",
+                    "fe80::1%eth0"] {
+            let e = error("ClientIP(`\(bad)`)")
+            #expect(e?.offset == 9, "\(bad)")
+            #expect(e?.message == "invalid IP address or CIDR range \"\(bad)\" for ClientIP", "\(bad)")
+        }
+    }
+
+    @Test func headerNames() {
+        #expect(error("Header(`X Api`, `1`)")?.message == "\"X Api\" is not a valid header name")
+        #expect(error("Header(`X Api`, `1`)")?.offset == 7)
+        #expect(error("HeaderRegexp(`Host`, `a`)")?.message.contains("use Host or HostRegexp") == true)
+        #expect(error("Header(`transfer-encoding`, `chunked`)")?.offset == 7)
+    }
+
+    @Test func tcpAndV2MatchersAreRejectedWithAReason() {
+        #expect(error("Host(`a`) && HostSNI(`a`)")
+            == RuleError(offset: 13, message: "matcher HostSNI is for TCP routers, which Limpet does not support"))
+        #expect(error("hostsniregexp(`a`)")?.message.contains("TCP routers") == true)
+        #expect(error("ALPN(`h2`)")?.message.contains("TCP routers") == true)
+        #expect(error("Headers(`X`, `y`)")?.message == "matcher Headers is Traefik v2 syntax: use Header")
+        #expect(error("HostHeader(`a`)")?.message == "matcher HostHeader is Traefik v2 syntax: use Host")
     }
 }

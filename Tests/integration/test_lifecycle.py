@@ -1,10 +1,13 @@
 """Timeouts on client connections and graceful shutdown (SPEC §6, §7.4)."""
 
+import os
 import signal
+import socket
 import threading
+import time
 
 from conftest import GatedBackend, standard_dynamic
-from support import Conn, get
+from support import Conn, PatternSource, build_request, get, wait_until
 
 
 def test_read_timeout_408(make_limpet, backends):
@@ -61,3 +64,127 @@ def test_sigterm_lets_in_flight_request_finish(make_limpet, backends):
         assert limpet.proc.wait(15) == 0, "limpet should exit 0 after a graceful shutdown"
     finally:
         gated.stop()
+
+
+def _gated_limpet(make_limpet, backends, gated, **kw):
+    dyn = standard_dynamic(backends.a, backends.b, backends.rec, backends.dead_url)
+    dyn["http"]["routers"]["gated"] = {"rule": "Host(`gated.localhost`)", "service": "gated"}
+    dyn["http"]["services"]["gated"] = {"loadBalancer": {"servers": [{"url": gated.url}]}}
+    return make_limpet(dyn, **kw)
+
+
+def _refuses_connections(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return False
+    except OSError:
+        return True
+
+
+def test_sigterm_refuses_new_connections_while_finishing(make_limpet, backends):
+    """requestAcceptGraceTimeout 0: the listener closes at once, the in-flight request still completes
+    (its response says Connection: close), and the process exits 0 when it is done."""
+    gated = GatedBackend()
+    try:
+        limpet = _gated_limpet(make_limpet, backends, gated)
+        result = {}
+
+        def in_flight():
+            with Conn(limpet.port, timeout=30) as c:
+                result["resp"] = c.request("GET", "/", host="gated.localhost")
+
+        t = threading.Thread(target=in_flight)
+        t.start()
+        assert gated.arrived.wait(10)
+        limpet.exit_expected = True
+        limpet.proc.send_signal(signal.SIGTERM)
+        wait_until(lambda: _refuses_connections(limpet.port), timeout=5,
+                   message="new connections to be refused after SIGTERM")
+        assert limpet.alive(), "limpet must wait for the in-flight request"
+        gated.release.set()
+        t.join(30)
+        assert result["resp"].status == 200 and result["resp"].body == b"gated"
+        assert limpet.proc.wait(15) == 0
+    finally:
+        gated.stop()
+
+
+def test_sigterm_accept_grace_keeps_serving_then_stops(make_limpet, backends):
+    """requestAcceptGraceTimeout: new connections are still served (one request each, Connection: close)
+    for that long; then they are refused."""
+    gated = GatedBackend()
+    try:
+        limpet = _gated_limpet(make_limpet, backends, gated, entry_extra={
+            "transport": {"lifeCycle": {"requestAcceptGraceTimeout": "2s", "graceTimeOut": "10s"}}})
+        t = threading.Thread(target=lambda: get(limpet.port, "/", host="gated.localhost", ))
+        t.start()
+        assert gated.arrived.wait(10)
+        limpet.exit_expected = True
+        sent = time.monotonic()
+        limpet.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        r = get(limpet.port, "/")
+        assert r.status == 200 and r.header("Connection") == "close", r
+        wait_until(lambda: _refuses_connections(limpet.port), timeout=6,
+                   message="the listener to close after the accept grace")
+        assert time.monotonic() - sent >= 1.5, "the listener closed before requestAcceptGraceTimeout"
+        gated.release.set()
+        t.join(30)
+        assert limpet.proc.wait(15) == 0
+    finally:
+        gated.stop()
+
+
+def test_sigterm_grace_covers_upload_and_tunnel_then_ends(make_limpet, backends):
+    """A long upload and an open WebSocket both go on after SIGTERM; the upload completes intact, the
+    tunnel works until graceTimeOut, then the process exits 0 anyway."""
+    from websockets.sync.client import connect
+
+    limpet = make_limpet(standard_dynamic(backends.a, backends.b, backends.rec, backends.dead_url),
+                         entry_extra={"transport": {"lifeCycle": {"graceTimeOut": "3s"}}})
+    sock = socket.create_connection(("127.0.0.1", limpet.port), timeout=10)
+    with connect(f"ws://plain.localhost:{limpet.port}/ws", sock=sock, compression=None, proxy=None,
+                 open_timeout=10, close_timeout=2) as ws:
+        ws.send("before")
+        assert ws.recv(timeout=10) == "before"
+
+        size = 64 << 20
+        src = PatternSource(size)
+        with Conn(limpet.port, timeout=30) as c:
+            c.sock.sendall(build_request("POST", "/upload", "plain.localhost", [("Content-Length", str(size))],
+                                         None))
+            pieces = src.pieces()
+            sent = 0
+            while sent < 16 << 20:  # more than socket buffers hold: Limpet has accepted it and is streaming
+                piece = next(pieces)
+                c.sock.sendall(piece)
+                sent += len(piece)
+            limpet.exit_expected = True
+            started = time.monotonic()
+            limpet.proc.send_signal(signal.SIGTERM)
+            ws.send("during")
+            assert ws.recv(timeout=10) == "during", "an open tunnel must keep working within graceTimeOut"
+            for piece in pieces:
+                c.sock.sendall(piece)
+            r = c.read_response()
+            assert r.status == 200 and r.whoami()["sha256"] == src.hexdigest(), "the upload was cut by the shutdown"
+        ws.send("after the upload")
+        assert ws.recv(timeout=10) == "after the upload"
+        assert limpet.proc.wait(15) == 0
+        assert time.monotonic() - started < 8, "graceTimeOut was not enforced"
+
+
+def test_sigusr1_reopens_log_file(make_limpet, backends, tmp_path):
+    log_file = tmp_path / "limpet-own.log"
+    limpet = make_limpet(standard_dynamic(backends.a, backends.b, backends.rec, backends.dead_url),
+                         static_extra={"log": {"filePath": str(log_file), "level": "INFO"}})
+    wait_until(lambda: log_file.exists() and "serving" in log_file.read_text(), timeout=5,
+               message="start-up lines in log.filePath")
+    rotated = tmp_path / "limpet-own.log.1"
+    os.rename(log_file, rotated)  # what logrotate does
+    limpet.proc.send_signal(signal.SIGUSR1)
+    wait_until(lambda: log_file.exists(), timeout=5, message="SIGUSR1 to create the log file again")
+    limpet.reload()
+    wait_until(lambda: "reloaded" in log_file.read_text(), timeout=5,
+               message="new lines to go to the reopened file")
+    assert "reloaded" not in rotated.read_text()
