@@ -71,8 +71,10 @@ extension ClientConnection {
     }
 
     private func settle(_ i: Int, in balancer: LoadBalancerService, runtime: ServiceRuntime) -> ServerRuntime {
-        balancedService = runtime
-        balancedIndex = i
+        if let state = middleware, state.retryPolicy != nil {
+            state.balancedService = runtime
+            state.balancedIndex = i
+        }
         passHostHeader = balancer.passHostHeader
         chosenHealth = runtime.health?[i]
         passiveCheck = balancer.passiveHealthCheck
@@ -84,8 +86,9 @@ extension ClientConnection {
     /// the failed server's cookie value (every replica moves the session to the same place), others by their
     /// round robin. Nil when no other server can take the request.
     func alternativeServer() -> (ServerRuntime, [UInt8])? {
-        guard let runtime = balancedService, case .loadBalancer(let balancer) = runtime.service.kind else { return nil }
-        let failed = balancedIndex
+        guard let state = middleware, let runtime = state.balancedService,
+              case .loadBalancer(let balancer) = runtime.service.kind else { return nil }
+        let failed = state.balancedIndex
         let servers = balancer.servers
         let now = loop.now
         func takesNew(_ i: Int) -> Bool {
@@ -100,7 +103,7 @@ extension ClientConnection {
             next = runtime.roundRobin.next(isEligible: takesNew)
         }
         guard let next else { return nil }
-        balancedIndex = next
+        state.balancedIndex = next
         chosenHealth = runtime.health?[next]
         return (runtime.servers[next], balancer.sticky?.setCookieLine(server: next) ?? [])
     }

@@ -1,6 +1,31 @@
 import LimpetHTTP
 import LimpetRouting
 
+/// What a router's middlewares need to remember during one exchange. A connection allocates it the first time one
+/// of its requests goes through a chain and keeps it for the next ones, so connections that never meet a
+/// middleware carry one pointer for all this (memory per idle connection).
+final class MiddlewareExchange {
+    /// `customResponseHeaders` for the response head.
+    var responseEdits: HeaderEdits?
+    /// The `retry` middleware's policy, tries made so far and the wait before the next dial.
+    var retryPolicy: RetryPolicy?
+    var attempt = 1
+    var retryDelay: UInt64 = 0
+    /// `inFlightReq` slots held, released when the exchange ends.
+    var heldLimits: [(InFlightLimiter, UInt64)] = []
+    /// The load balancer that chose the server, and the server's index in it (where a retry goes next).
+    var balancedService: ServiceRuntime?
+    var balancedIndex = 0
+
+    func reset() {
+        responseEdits = nil
+        retryPolicy = nil
+        attempt = 1
+        retryDelay = 0
+        balancedService = nil
+    }
+}
+
 /// A router's middlewares (SPEC §4), applied to the request head between routing and choosing a server.
 /// They act on heads only: the path and header edits go into the head written upstream, the answers they give
 /// themselves (redirect, 403, 429) are small local responses. Nothing here runs for a router without middlewares.
@@ -26,8 +51,10 @@ extension ClientConnection {
             if pathCount > 0 { scratch.copyMemory(from: path.baseAddress!, byteCount: pathCount) }
         }
         worker.lineScratch.removeAll(keepingCapacity: true)
-        retryPolicy = chain.retry
-        responseEdits = chain.responseEdits
+        let state = middleware ?? MiddlewareExchange()
+        middleware = state
+        state.retryPolicy = chain.retry
+        state.responseEdits = chain.responseEdits
         for step in chain.steps {
             switch step {
             case .stripPrefix(let prefixes):
@@ -89,7 +116,7 @@ extension ClientConnection {
                     answer(429, body: "Too Many Requests", close: requestHasBody)
                     return nil
                 }
-                heldLimits.append((limiter, key))
+                state.heldLimits.append((limiter, key))
             case .rateLimit(let limiter):
                 let key = clientIP.withUnsafeBytes { MiddlewareChain.sourceKey($0) }
                 if let wait = limiter.take(key, now: loop.now) {
@@ -165,9 +192,9 @@ extension ClientConnection {
 
     /// Gives back the `inFlightReq` slots this exchange holds.
     func releaseMiddlewareHolds() {
-        guard !heldLimits.isEmpty else { return }
-        for (limiter, key) in heldLimits { limiter.release(key) }
-        heldLimits.removeAll(keepingCapacity: true)
+        guard let state = middleware, !state.heldLimits.isEmpty else { return }
+        for (limiter, key) in state.heldLimits { limiter.release(key) }
+        state.heldLimits.removeAll(keepingCapacity: true)
     }
 
     /// The `retry` middleware: a server that could not be reached, before any response byte and while the
@@ -175,10 +202,11 @@ extension ClientConnection {
     /// there is one (a sticky session on it moves as rendezvous hashing says, the same on every replica), after
     /// the policy's backoff. Returns false when the request cannot be retried.
     func retryWithPolicy() -> Bool {
-        guard let policy = retryPolicy, attempt < policy.attempts, !responseStarted, !retryWhenQuiet,
-              pendingFailure == nil, requestPhase == .connecting || !requestHasBody || requestPhase == .sendingHead
+        guard let state = middleware, let policy = state.retryPolicy, state.attempt < policy.attempts,
+              !responseStarted, !retryWhenQuiet, pendingFailure == nil,
+              requestPhase == .connecting || requestPhase == .sendingHead || !requestHasBody
         else { return false }
-        attempt += 1
+        state.attempt += 1
         recordPassiveFailure()
         if let (next, cookie) = alternativeServer() {
             setCookie = Array(setCookie[..<balancerCookieOffset]) + cookie
@@ -186,7 +214,7 @@ extension ClientConnection {
             countInFlight(next)
         }
         failover = nil
-        retryDelay = policy.backoff(beforeAttempt: attempt)
+        state.retryDelay = policy.backoff(beforeAttempt: state.attempt)
         retried = false
         retry()
         return true

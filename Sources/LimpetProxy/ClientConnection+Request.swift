@@ -298,10 +298,10 @@ extension ClientConnection {
         responseStart = 0
         responseEnd = 0
         clearDeadline()
-        if retryDelay > 0 {
+        if let state = middleware, state.retryDelay > 0 {
             requestPhase = .connecting
-            setTimeout(retryDelay, .retryWait)  // the retry middleware's backoff
-            retryDelay = 0
+            setTimeout(state.retryDelay, .retryWait)  // the retry middleware's backoff
+            state.retryDelay = 0
         } else {
             dial()
         }

@@ -98,7 +98,7 @@ extension ClientConnection {
                     HeadWriter.writeResponse(head, headers: worker.headers, source: source, extra: extra,
                                              close: closeAfterResponse && !upgraded,
                                              announceKeepAlive: requestIsHTTP10 && !closeAfterResponse,
-                                             edits: responseEdits, into: &writer)
+                                             edits: middleware?.responseEdits, into: &writer)
                 }
             }
             responseStart += head.headLength
@@ -301,10 +301,7 @@ extension ClientConnection {
         server = nil
         failover = nil
         chosenHealth = nil
-        balancedService = nil
-        responseEdits = nil
-        retryPolicy = nil
-        attempt = 1
+        middleware?.reset()
         if inStart < inEnd {
             setTimeout(worker.entryPoints[entryPoint].readTimeout, .readHead)
             parseHead()  // a pipelined request is already here

@@ -103,19 +103,8 @@ final class ClientConnection: LoopHandler {
     var countedServer: ServerRuntime?
     var exchangeStart: UInt64 = 0
     var requestsServed = 0
-    /// The load balancer that chose `server`, and the server's index in it (for the retry middleware).
-    var balancedService: ServiceRuntime?
-    var balancedIndex = 0
-
-    // Middlewares of the routed request (SPEC §4).
-    /// `customResponseHeaders` for the response head.
-    var responseEdits: HeaderEdits?
-    /// The `retry` middleware's policy, tries made so far and the wait before the next dial.
-    var retryPolicy: RetryPolicy?
-    var attempt = 1
-    var retryDelay: UInt64 = 0
-    /// `inFlightReq` slots this exchange holds, released when it ends.
-    var heldLimits: [(InFlightLimiter, UInt64)] = []
+    /// Middleware state of the exchange; allocated the first time the connection is routed through a chain.
+    var middleware: MiddlewareExchange?
 
     // Timer.
     var deadline: UInt64 = 0
