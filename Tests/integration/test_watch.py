@@ -159,17 +159,21 @@ def test_deleted_then_recreated(make_limpet, backends):
     assert status(limpet, "app") == 200
 
 
-def test_directory_provider_new_subdirectory(make_limpet, backends):
-    """Every subdirectory is watched, including one created after the start: its files add routers, and
-    later edits inside it are seen too (its own watch, not just the content check)."""
-    a = backends.a
-
+def start_directory_provider(make_limpet, a):
+    """A Limpet watching `conf.d/` (created before it starts) with an `app` router in `conf.d/base.yaml`."""
     def populate(limpet):
         (limpet.dir / "conf.d").mkdir()
         (limpet.dir / "conf.d/base.yaml").write_text(dump_yaml(routes(a, "app")))
 
-    limpet = start_watched(make_limpet, routes(a, "unused"), start_hook=populate,
-                           static_extra=watched(filename="", directory="conf.d"))
+    return start_watched(make_limpet, routes(a, "unused"), start_hook=populate,
+                         static_extra=watched(filename="", directory="conf.d"))
+
+
+def test_directory_provider_new_subdirectory(make_limpet, backends):
+    """Every subdirectory is watched, including one created after the start: its files add routers, and
+    later edits inside it are seen too (its own watch, not just the content check)."""
+    a = backends.a
+    limpet = start_directory_provider(make_limpet, a)
     assert status(limpet, "app") == 200 and status(limpet, "unused") == 404
 
     sub = limpet.dir / "conf.d/team/extra"
@@ -275,13 +279,7 @@ def test_watched_directory_removed_and_recreated(make_limpet, backends):
     """The provider directory disappears: the reload is rejected, the old routes keep serving, the watch
     failure is logged once while it is retried every second, and the directory's return is picked up."""
     a = backends.a
-
-    def populate(limpet):
-        (limpet.dir / "conf.d").mkdir()
-        (limpet.dir / "conf.d/base.yaml").write_text(dump_yaml(routes(a, "app")))
-
-    limpet = start_watched(make_limpet, routes(a, "unused"), start_hook=populate,
-                           static_extra=watched(filename="", directory="conf.d"))
+    limpet = start_directory_provider(make_limpet, a)
     offset = limpet.log_size()
     shutil.rmtree(limpet.dir / "conf.d")
     wait_until(lambda: REJECTED in limpet.log_text(offset), timeout=5,
