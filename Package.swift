@@ -45,9 +45,14 @@ let package = Package(
             name: "LimpetConfig",
             dependencies: ["LimpetHTTP", "LimpetRouting", "Yams", .product(name: "Atomics", package: "swift-atomics"), .product(name: "Logging", package: "swift-log")]
         ),
+        // Docker and Swarm providers: a Docker Engine API client over the Unix socket on Limpet's own HTTP/1.1 code.
+        .target(
+            name: "LimpetProviders",
+            dependencies: ["CShims", "LimpetHTTP", "LimpetConfig", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "LimpetProxy",
-            dependencies: ["LimpetIO", "LimpetHTTP", "LimpetRouting", "LimpetConfig",
+            dependencies: ["LimpetIO", "LimpetHTTP", "LimpetRouting", "LimpetConfig", "LimpetProviders",
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: hotPath
         ),
@@ -62,5 +67,7 @@ let package = Package(
         .testTarget(name: "LimpetRoutingTests", dependencies: ["LimpetRouting"]),
         .testTarget(name: "LimpetConfigTests", dependencies: ["LimpetConfig"]),
         .testTarget(name: "LimpetProxyTests", dependencies: ["LimpetProxy", "LimpetHTTP"]),
+        .testTarget(name: "LimpetProvidersTests",
+                    dependencies: ["LimpetProviders", "LimpetConfig", .product(name: "Logging", package: "swift-log")]),
     ]
 )

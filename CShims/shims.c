@@ -490,3 +490,24 @@ int limpet_inotify_next(const void *buf, size_t len, size_t *offset, int *wd, ui
     *offset += sizeof *ev + ev->len;
     return 1;
 }
+
+// MARK: Unix-domain sockets (Docker Engine API)
+
+#include <sys/un.h>
+
+int limpet_connect_unix(const char *path) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    size_t len = strlen(path);
+    if (len == 0) return -EINVAL;
+    if (len >= sizeof addr.sun_path) return -ENAMETOOLONG;
+    memcpy(addr.sun_path, path, len + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    socklen_t addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+    if (connect(fd, (const struct sockaddr *)&addr, addr_len) != 0) {
+        int err = errno;
+        close(fd);
+        return -err;
+    }
+    return fd;
+}

@@ -127,4 +127,11 @@ extern const uint32_t LIMPET_IN_MODIFY, LIMPET_IN_ATTRIB, LIMPET_IN_CLOSE_WRITE,
     LIMPET_IN_MOVED_TO, LIMPET_IN_CREATE, LIMPET_IN_DELETE, LIMPET_IN_DELETE_SELF, LIMPET_IN_MOVE_SELF,
     LIMPET_IN_IGNORED, LIMPET_IN_Q_OVERFLOW, LIMPET_IN_ISDIR, LIMPET_IN_ONLYDIR;
 
+// MARK: Unix-domain sockets (Docker Engine API)
+
+/// A non-blocking, close-on-exec AF_UNIX stream socket connected to `path`. Returns the fd, or -errno:
+/// -ENAMETOOLONG when the path does not fit in sun_path, -EINVAL when it is empty, -EAGAIN when the listener's
+/// backlog is full.
+int limpet_connect_unix(const char *path);
+
 #endif

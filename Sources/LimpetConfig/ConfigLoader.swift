@@ -40,12 +40,13 @@ public enum ConfigLoader {
         return try loadSnapshot(for: config, generation: generation, warnings: &warnings)
     }
 
-    /// As `loadSnapshot(for:generation:)`, also returning the warnings (to be logged).
-    public static func loadSnapshot(for config: StaticConfig, generation: UInt64,
+    /// As `loadSnapshot(for:generation:)`, also returning the warnings (to be logged). `providers` are the latest
+    /// configurations of the other providers (Docker, Swarm), built together with the files'.
+    public static func loadSnapshot(for config: StaticConfig, generation: UInt64, providers: [DynamicConfig] = [],
                                     warnings: inout [Diagnostic]) throws(ConfigError) -> Snapshot {
         let dynamic = try loadDynamic(for: config)
         var diagnostics = dynamic.warnings
-        let snapshot = SnapshotBuilder.build(config, [dynamic], generation, &diagnostics)
+        let snapshot = SnapshotBuilder.build(config, [dynamic] + providers, generation, &diagnostics)
         guard let snapshot, !diagnostics.contains(where: { !$0.isWarning }) else {
             throw ConfigError(diagnostics: diagnostics)
         }

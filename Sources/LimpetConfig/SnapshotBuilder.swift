@@ -33,6 +33,16 @@ public enum SnapshotBuilder {
             guard let at = qualified.lastIndex(of: "@") else { return false }
             return pendingProviders.contains(String(qualified[qualified.index(after: at)...]))
         }
+        /// Names of the Docker and Swarm providers come and go with containers: a reference to one that is not
+        /// there now leaves its router out (with a warning) rather than rejecting the whole configuration.
+        func isTransient(_ qualified: String) -> Bool {
+            qualified.hasSuffix("@docker") && staticConfig.docker != nil
+                || qualified.hasSuffix("@swarm") && staticConfig.swarm != nil
+        }
+        func warning(_ message: String, at location: SourceLocation?) {
+            let loc = location ?? SourceLocation(file: staticConfig.path, line: 1, column: 1)
+            diagnostics.append(loc.diagnostic(message, isWarning: true))
+        }
 
         let serviceConfigs = dynamic.flatMap(\.services)
         var indexByName: [String: Int] = [:]
@@ -69,7 +79,11 @@ public enum SnapshotBuilder {
                         ok = false
                     }
                 } else {
-                    if !isPending(child.service.name) {
+                    if isTransient(child.service.name) {
+                        warning("service \"\(serviceConfigs[index].name)\": service \"\(child.service.written)\" does "
+                                + "not exist now; the weighted service is left out until it does",
+                                at: child.service.location)
+                    } else if !isPending(child.service.name) {
                         error("service \"\(child.service.written)\" not found (looked for \"\(child.service.name)\")",
                               at: child.service.location)
                     }
@@ -153,6 +167,10 @@ public enum SnapshotBuilder {
                 skip = true
             } else if isPending(router.service.name) {
                 skip = true
+            } else if isTransient(router.service.name) {
+                warning("router \"\(router.name)\": service \"\(router.service.written)\" does not exist now; the "
+                        + "router is left out until it does", at: router.service.location)
+                skip = true
             } else {
                 error("router \"\(router.name)\": service \"\(router.service.written)\" not found "
                       + "(looked for \"\(router.service.name)\")", at: router.service.location)
@@ -160,6 +178,10 @@ public enum SnapshotBuilder {
             }
             for middleware in router.middlewares where !middlewareNames.contains(middleware.name) {
                 if isPending(middleware.name) {
+                    skip = true
+                } else if isTransient(middleware.name) {
+                    warning("router \"\(router.name)\": middleware \"\(middleware.written)\" does not exist now; the "
+                            + "router is left out until it does", at: middleware.location)
                     skip = true
                 } else {
                     error("router \"\(router.name)\": middleware \"\(middleware.written)\" not found "

@@ -32,13 +32,6 @@ extension StaticConfig {
         for key in ["api", "ping", "metrics", "accessLog"] {
             if let node = f[key] { r.warning("\(key): accepted but not served yet by this Limpet version", at: node) }
         }
-        if let providers = f["providers"], case .mapping(let mapping) = providers {
-            for (key, _) in mapping {
-                if let name = key.string, ["docker", "swarm"].contains(name.lowercased()) {
-                    r.warning("providers.\(name): accepted but not implemented yet by this Limpet version", at: key)
-                }
-            }
-        }
         if let node = f["providers"] { decodeProviders(node, into: &config, base: baseDirectory, reader: r) }
         if let node = f["serversTransport"] { config.transport = decodeTransport(node, reader: r) }
         if let node = f["engine"] { config.engine = decodeEngine(node, reader: r) }
@@ -237,8 +230,9 @@ extension StaticConfig {
     }
 
     private static func checkEndpoint(_ endpoint: String, node: Node?, path: String, reader r: NodeReader) {
-        guard let node, !endpoint.hasPrefix("unix://") else { return }
-        r.error("\(path): only unix:// endpoints are supported (got \"\(endpoint)\")", at: node)
+        guard let node, !endpoint.hasPrefix("unix://"), !endpoint.hasPrefix("tcp://") else { return }
+        r.error("\(path): expected a unix:///path or tcp://host:port endpoint (got \"\(endpoint)\"; TLS is not "
+                + "supported)", at: node)
     }
 
     private static func decodeTransport(_ node: Node, reader r: NodeReader) -> ServersTransportConfig {

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import LimpetConfig
 import LimpetIO
+import LimpetProviders
 import LimpetRouting
 import Logging
 import Synchronization
@@ -53,6 +54,7 @@ public enum Proxy {
         let settings = EngineSettings(staticConfig, workers: workerCount, fileLimit: Int(fileLimit))
         let entryPoints = staticConfig.entryPoints.map(EntryPointSettings.init)
         let store = SnapshotStore(snapshot)
+        let hub = ProviderHub(throttle: staticConfig.providersThrottleDuration)
         let health = HealthRegistry()
 
         // Bind everything up front so a busy port fails the start with a clear message.
@@ -100,9 +102,23 @@ public enum Proxy {
         let addresses = staticConfig.entryPoints.map { "\($0.name)=\($0.address)" }.joined(separator: " ")
         logger.info("limpet \(limpetVersion) serving \(addresses) with \(workerCount) worker(s)")
 
+        // Docker and Swarm: each provider on its own thread; their changes reload through the hub.
+        if let docker = staticConfig.docker {
+            let provider = DockerProvider(docker, entryPoints: staticConfig.entryPoints.map(\.name), logger: logger,
+                                          publish: { hub.publish($0) })
+            start("limpet-docker") { provider.run() }
+        }
+        if let swarm = staticConfig.swarm {
+            let provider = SwarmProvider(swarm, entryPoints: staticConfig.entryPoints.map(\.name), logger: logger,
+                                         publish: { hub.publish($0) })
+            start("limpet-swarm") { provider.run() }
+        }
+        if staticConfig.docker != nil || staticConfig.swarm != nil {
+            start("limpet-providers") { hub.run { reload(staticConfig, store: store, hub: hub, logger: logger) } }
+        }
         if let watcher {
             let thread = Thread { [watcher] in
-                watcher.run { reload(staticConfig, store: store, logger: logger) }
+                watcher.run { reload(staticConfig, store: store, hub: hub, logger: logger) }
             }
             thread.name = "limpet-watch"
             thread.start()
@@ -112,7 +128,7 @@ public enum Proxy {
             let signal = limpet_wait_signal()
             switch signal {
             case SIGHUP:
-                reload(staticConfig, store: store, logger: logger)
+                reload(staticConfig, store: store, hub: hub, logger: logger)
             case SIGUSR1:
                 if let logFile {
                     do {
@@ -147,19 +163,27 @@ public enum Proxy {
         }
     }
 
-    /// Serialises reloads from the signal thread and the file watcher.
+    /// Starts a named thread.
+    static func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.name = name
+        thread.start()
+    }
+
+    /// Serialises reloads from the signal thread, the file watcher and the providers.
     static let reloading = Mutex<Void>(())
 
     /// Re-reads every dynamic file; a configuration that fails validation is logged and the old one keeps serving.
-    static func reload(_ staticConfig: StaticConfig, store: SnapshotStore, logger: Logger) {
-        reloading.withLock { _ in reloadLocked(staticConfig, store: store, logger: logger) }
+    static func reload(_ staticConfig: StaticConfig, store: SnapshotStore, hub: ProviderHub, logger: Logger) {
+        reloading.withLock { _ in reloadLocked(staticConfig, store: store, hub: hub, logger: logger) }
     }
 
-    private static func reloadLocked(_ staticConfig: StaticConfig, store: SnapshotStore, logger: Logger) {
+    private static func reloadLocked(_ staticConfig: StaticConfig, store: SnapshotStore, hub: ProviderHub,
+                                     logger: Logger) {
         do {
             var warnings: [Diagnostic] = []
             let loaded = try ConfigLoader.loadSnapshot(for: staticConfig, generation: store.generation + 1,
-                                                       warnings: &warnings)
+                                                       providers: hub.configs, warnings: &warnings)
             for warning in warnings { logger.warning("\(warning)") }
             let next = Draining.carryOver(into: loaded, from: store.current(), now: limpet_monotonic_ns())
             store.publish(next)

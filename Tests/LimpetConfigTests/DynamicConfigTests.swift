@@ -296,10 +296,36 @@ import Testing
         ])
         defer { dir.remove() }
         #expect(dir.check() == [
-            "limpet.yaml:2:39: warning: providers.docker: accepted but not implemented yet by this Limpet version",
             "d.yaml:4:35: warning: router \"b@file\": internal services (api@internal) are served on the traefik entry point only; this router is ignored",
             "d.yaml:5:35: router \"c@file\": service \"x@swarm\" not found (looked for \"x@swarm\")",
         ])
+    }
+
+    @Test func referencesToContainersThatAreGoneLeaveTheRouterOut() throws {
+        let dir = try TempConfig([
+            "limpet.yaml": "entryPoints: {web: {address: \":8000\"}}\nproviders: {file: {filename: d.yaml}, docker: {}}\n",
+            "d.yaml": """
+                http:
+                  routers:
+                    a: {rule: Host(`a`), service: whoami@docker}
+                    b: {rule: Host(`b`), service: local}
+                    c: {rule: Host(`c`), service: missing}
+                  services:
+                    local: {loadBalancer: {servers: [{url: "http://127.0.0.1:9001"}]}}
+                """,
+        ])
+        defer { dir.remove() }
+        let config = try ConfigLoader.loadStatic(path: dir.path("limpet.yaml"))
+        var file = try ConfigLoader.loadDynamic(for: config)
+        // A file-only mistake is still an error…
+        #expect(throws: ConfigError.self) {
+            try SnapshotBuilder.build(static: config, dynamic: [file, DynamicConfig(provider: "docker")], generation: 2)
+        }
+        // …but a Docker service that does not exist now (its container stopped) only leaves its router out.
+        file.routers.removeAll { $0.name == "c@file" }
+        let snapshot = try SnapshotBuilder.build(static: config, dynamic: [file, DynamicConfig(provider: "docker")],
+                                                 generation: 2)
+        #expect(snapshot.routeTables[0].routers.map(\.name) == ["b@file"])
     }
 
     @Test func namesMustNotBeQualified() throws {

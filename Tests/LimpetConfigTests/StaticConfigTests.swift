@@ -69,8 +69,6 @@ import Testing
         #expect(config.engine.maxConnections == 10000 && config.engine.ringEntries == 1024)
         // Sections that later work implements are accepted, and each is named in a warning.
         let pending = [
-            "limpet.yaml:14:3: warning: providers.docker: accepted but not implemented yet by this Limpet version",
-            "limpet.yaml:16:3: warning: providers.swarm: accepted but not implemented yet by this Limpet version",
             "limpet.yaml:22:6: warning: api: accepted but not served yet by this Limpet version",
             "limpet.yaml:23:7: warning: ping: accepted but not served yet by this Limpet version",
             "limpet.yaml:24:10: warning: metrics: accepted but not served yet by this Limpet version",
