@@ -43,6 +43,10 @@ public final class EpollPoller: Poller {
     /// Sockets with an operation submitted since the last try.
     private var fresh: [Int32] = []
     private var synthesized: [Completion] = []
+    /// Swapped with `fresh` / `synthesized` while a pass works through them: copying the array instead would
+    /// allocate a new buffer on every pass (the copy still shares the old one when it is emptied).
+    private var freshSpare: [Int32] = []
+    private var synthesizedSpare: [Completion] = []
     private var wakeFD: Int32 = -1
     private var datas = [UInt64](repeating: 0, count: 256)
     private var events = [UInt32](repeating: 0, count: 256)
@@ -128,18 +132,19 @@ public final class EpollPoller: Poller {
 
     public func poll(timeoutNanos: Int64, _ deliver: (Completion) -> Void) throws(IOError) {
         var delivered = 0
+        // What is submitted while a list is worked through waits for the next pass.
         if !synthesized.isEmpty {
-            let done = synthesized
-            synthesized.removeAll(keepingCapacity: true)
-            for c in done { deliver(c) }
-            delivered += done.count
+            swap(&synthesized, &synthesizedSpare)
+            for c in synthesizedSpare { deliver(c) }
+            delivered += synthesizedSpare.count
+            synthesizedSpare.removeAll(keepingCapacity: true)
         }
         if !fresh.isEmpty {
-            let tried = fresh
-            fresh.removeAll(keepingCapacity: true)
-            for fd in tried {
+            swap(&fresh, &freshSpare)
+            for fd in freshSpare {
                 delivered += tryRead(fd, deliver) + tryWrite(fd, deliver)
             }
+            freshSpare.removeAll(keepingCapacity: true)
         }
         // Anything already delivered, or submitted meanwhile, means: look at the kernel without sleeping.
         let sleep = delivered > 0 || !fresh.isEmpty || !synthesized.isEmpty

@@ -118,9 +118,10 @@ final class ClientConnection: LoopHandler {
         registration = worker.loop.register(self)
         if let address = peerAddress() {
             var storage = address.storage
-            var text = [CChar](repeating: 0, count: 64)
-            let n = limpet_format_ip(&storage, &text, 64)
-            clientIP = text[0..<Int(n)].map { UInt8(bitPattern: $0) }
+            clientIP = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { text in
+                let n = Int(limpet_format_ip(&storage, text.baseAddress!, 64))
+                return [UInt8](UnsafeRawBufferPointer(start: text.baseAddress!, count: n))
+            }
             let settings = worker.entryPoints[entryPoint]
             trustForwarded = settings.insecureForwarded || settings.trusted.contains { $0.contains(address) }
         }
