@@ -53,11 +53,8 @@ STRICT="${STRICT:-0}"
 LIMPET_IO="${LIMPET_IO:-auto}"
 TRACE_SAMPLES="${TRACE_SAMPLES:-60}"
 TRACE_SECONDS="${TRACE_SECONDS:-5}"
-if [ "$(nproc)" -ge 2 ]; then
-    PROXY_CPU="${PROXY_CPU:-1}"; LOAD_CPU="${LOAD_CPU:-0}"
-else
-    PROXY_CPU="${PROXY_CPU:-0}"; LOAD_CPU="${LOAD_CPU:-0}"
-fi
+# shellcheck source=perf/lib.sh
+. "$ROOT/perf/lib.sh"
 TRACE=0
 case "${1:-}" in
     "") ;;
@@ -103,17 +100,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# wait_http PORT PID — until PORT answers HTTP; fails if PID dies or after 20 s.
-wait_http() {
-    local port="$1" pid="$2" i
-    for i in $(seq 1 200); do
-        kill -0 "$pid" 2>/dev/null || return 1
-        if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then return 0; fi
-        sleep 0.1
-    done
-    return 1
-}
 
 # ---------------------------------------------------------------- build
 SO="$OUT/alloc-count.so"

@@ -33,11 +33,8 @@ CONNECTIONS="${CONNECTIONS:-50}"
 BIG_REPEAT="${BIG_REPEAT:-5}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
 LIMPET_IO="${LIMPET_IO:-auto}"
-if [ "$(nproc)" -ge 2 ]; then
-    PROXY_CPU="${PROXY_CPU:-1}"; LOAD_CPU="${LOAD_CPU:-0}"
-else
-    PROXY_CPU="${PROXY_CPU:-0}"; LOAD_CPU="${LOAD_CPU:-0}"
-fi
+# shellcheck source=perf/lib.sh
+. "$ROOT/perf/lib.sh"
 
 ALL_SCENARIOS=(idle ka sticky close reload down up)
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); else SCENARIOS=("${ALL_SCENARIOS[@]}"); fi
@@ -113,17 +110,6 @@ start() {
     taskset -c "$cpu" "$@" >"$TMP/$name.out" 2>&1 &
     STARTED_PID=$!
     PIDS+=("$STARTED_PID")
-}
-
-# wait_http PORT PID — until PORT answers HTTP; fails if PID dies or after 20 s.
-wait_http() {
-    local port="$1" pid="$2" i
-    for i in $(seq 1 200); do
-        kill -0 "$pid" 2>/dev/null || return 1
-        if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then return 0; fi
-        sleep 0.1
-    done
-    return 1
 }
 
 # The process and its direct children (nginx's workers).
