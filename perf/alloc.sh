@@ -86,20 +86,7 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 # ---------------------------------------------------------------- processes
-TMP="$(mktemp -d /tmp/limpet-alloc.XXXXXX)"
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    sleep 0.3
-    for pid in "${PIDS[@]}"; do
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+processes_in "alloc"  # TMP, PIDS and the clean-up on exit (perf/lib.sh)
 
 # ---------------------------------------------------------------- build
 SO="$OUT/alloc-count.so"

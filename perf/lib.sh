@@ -17,3 +17,22 @@ wait_http() {
     done
     return 1
 }
+
+# processes_in NAME — a scratch directory TMP and a list PIDS of background processes, all stopped (TERM,
+# then KILL) and removed when the script exits.
+processes_in() {
+    TMP="$(mktemp -d "/tmp/limpet-$1.XXXXXX")"
+    PIDS=()
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    sleep 0.3
+    for pid in "${PIDS[@]}"; do
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$TMP"
+}

@@ -89,20 +89,7 @@ if [ "$IDLE_CONNS" -gt $((HAPROXY_MAXCONN - 50)) ]; then
 fi
 
 # ---------------------------------------------------------------- processes
-TMP="$(mktemp -d /tmp/limpet-perf.XXXXXX)"
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    sleep 0.3
-    for pid in "${PIDS[@]}"; do
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+processes_in "perf"  # TMP, PIDS and the clean-up on exit (perf/lib.sh)
 
 # start NAME CPU CMD... — runs CMD in the background pinned to CPU; sets STARTED_PID.
 start() {
@@ -445,11 +432,18 @@ big_download() {
     after="$(cpu_ticks "${PID[$p]}")"
     sha="$(taskset -c "$LOAD_CPU" curl -s "$url" | sha256sum | cut -c1-64)"
     [ "$sha" = "$BIG_SHA" ] || { ok=0; log "download/$p: body sha256 mismatch"; }
+    transfer_result down "$p" "$ok" "$start_ns" "$end_ns" "$before" "$after"
+}
+
+# transfer_result ROW PROXY OK START_NS END_NS CPU_BEFORE CPU_AFTER — MB/s and proxy CPU ms per transfer of
+# BIG_REPEAT transfers into R["ROW mbs|PROXY"] and R["ROW cpu|PROXY"]; FAIL when a body did not arrive whole.
+transfer_result() {
+    local row="$1" p="$2" ok="$3" start_ns="$4" end_ns="$5" before="$6" after="$7"
     if [ "$ok" = 1 ]; then
-        R["down mbs|$p"]="$(awk -v b=$((BIG_BYTES * BIG_REPEAT)) -v ns=$((end_ns - start_ns)) 'BEGIN { printf "%.0f", b / (ns / 1e9) / 1e6 }')"
-        R["down cpu|$p"]="$(awk -v d=$((after - before)) -v t="$CLK_TCK" -v n="$BIG_REPEAT" 'BEGIN { printf "%.0f", d * 1000 / t / n }')"
+        R["$row mbs|$p"]="$(awk -v b=$((BIG_BYTES * BIG_REPEAT)) -v ns=$((end_ns - start_ns)) 'BEGIN { printf "%.0f", b / (ns / 1e9) / 1e6 }')"
+        R["$row cpu|$p"]="$(awk -v d=$((after - before)) -v t="$CLK_TCK" -v n="$BIG_REPEAT" 'BEGIN { printf "%.0f", d * 1000 / t / n }')"
     else
-        R["down mbs|$p"]="FAIL"; R["down cpu|$p"]="FAIL"
+        R["$row mbs|$p"]="FAIL"; R["$row cpu|$p"]="FAIL"
     fi
 }
 
@@ -469,12 +463,7 @@ big_upload() {
     done
     end_ns="$(date +%s%N)"
     after="$(cpu_ticks "${PID[$p]}")"
-    if [ "$ok" = 1 ]; then
-        R["up mbs|$p"]="$(awk -v b=$((BIG_BYTES * BIG_REPEAT)) -v ns=$((end_ns - start_ns)) 'BEGIN { printf "%.0f", b / (ns / 1e9) / 1e6 }')"
-        R["up cpu|$p"]="$(awk -v d=$((after - before)) -v t="$CLK_TCK" -v n="$BIG_REPEAT" 'BEGIN { printf "%.0f", d * 1000 / t / n }')"
-    else
-        R["up mbs|$p"]="FAIL"; R["up cpu|$p"]="FAIL"
-    fi
+    transfer_result up "$p" "$ok" "$start_ns" "$end_ns" "$before" "$after"
 }
 
 # idle_memory PROXY — RSS growth while IDLE_CONNS keep-alive connections sit idle.
