@@ -257,14 +257,21 @@ extension StaticConfig {
     private static func decodeEngine(_ node: Node, reader r: NodeReader) -> EngineConfig {
         var e = EngineConfig()
         guard let f = r.fields(node, path: "engine",
-                               keys: Keys(["workers", "io", "spliceThreshold", "bufferSize", "maxConnections",
-                                           "ringEntries"])) else { return e }
+                               keys: Keys(["workers", "io", "spliceThreshold", "splice", "bufferSize",
+                                           "maxConnections", "ringEntries"])) else { return e }
         e.workers = r.int(f["workers"], path: "engine.workers", range: 0...1024) ?? e.workers
         if let node = f["io"], let text = r.string(node, path: "engine.io") {
             if let io = EngineConfig.IO(rawValue: text.lowercased()) {
                 e.io = io
             } else {
                 r.error("engine.io: expected auto, io_uring or epoll, found \"\(text)\"", at: node)
+            }
+        }
+        if let node = f["splice"], let text = r.string(node, path: "engine.splice") {
+            if let splice = EngineConfig.Splice(rawValue: text.lowercased()) {
+                e.splice = splice
+            } else {
+                r.error("engine.splice: expected auto, always or never, found \"\(text)\"", at: node)
             }
         }
         e.spliceThreshold = sizeIn(f["spliceThreshold"], path: "engine.spliceThreshold", range: 0...Int.max, r)

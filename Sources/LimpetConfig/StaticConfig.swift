@@ -111,7 +111,17 @@ public struct EngineConfig: Sendable {
     /// 0: one per online core.
     public var workers = 0
     public var io = IO.auto
+    /// When a body of at least `spliceThreshold` bytes moves kernel-side (splice) rather than through a copy
+    /// buffer.
+    public enum Splice: String, Sendable, CaseIterable {
+        /// Splice unless the client or the server is on a loopback address: splicing between two sockets of one
+        /// host makes the receiver and the sender do more work than the copy saves (see ARCHITECTURE.md).
+        case auto
+        case always
+        case never
+    }
     public var spliceThreshold = 64 * 1024
+    public var splice = Splice.auto
     public var bufferSize = 16 * 1024
     /// 0: limited by RLIMIT_NOFILE.
     public var maxConnections = 0

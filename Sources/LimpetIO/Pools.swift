@@ -23,6 +23,32 @@ public final class BufferPool {
     }
 }
 
+/// Large buffers for bodies that are copied rather than spliced (`engine.splice`), at most `limit` out at once so
+/// that memory stays bounded whatever clients do: a flow that finds none left splices instead.
+public final class CopyBufferPool {
+    public let size: Int
+    public let limit: Int
+    private let pool: BufferPool
+    public private(set) var outstanding = 0
+
+    public init(size: Int, limit: Int, keep: Int = 8) {
+        self.size = size
+        self.limit = limit
+        pool = BufferPool(size: size, keep: keep)
+    }
+
+    public func take() -> UnsafeMutableRawPointer? {
+        guard outstanding < limit else { return nil }
+        outstanding += 1
+        return pool.take()
+    }
+
+    public func give(_ buffer: UnsafeMutableRawPointer) {
+        outstanding -= 1
+        pool.give(buffer)
+    }
+}
+
 /// A kernel pipe used as the middle of a socket → pipe → socket splice.
 public struct Pipe: Sendable {
     public let readEnd: Int32

@@ -40,6 +40,9 @@ struct BodyFlow {
     private(set) var taken: Int
     private(set) var end: Int
     private(set) var pipeBytes = (0, 0)
+    /// Bytes put into each pipe since it was last empty: where a copy buffer standing in for the pipe has its
+    /// unsent bytes (`offset(inPipe:)`).
+    private var pipeFill = (0, 0)
     /// Fill order of the pipes, so they drain first-filled first.
     private var filledAt = (0, 0)
     private var fills = 0
@@ -70,6 +73,11 @@ struct BodyFlow {
         if pipe == 0 { pipeBytes.0 += n } else { pipeBytes.1 += n }
     }
     var pipesEmpty: Bool { pipeBytes.0 == 0 && pipeBytes.1 == 0 }
+    /// Where the bytes still in `pipe` start, counted from where filling it began. A kernel pipe needs no
+    /// offset; a copy buffer standing in for it does (`.spliceOut` then sends from there).
+    func offset(inPipe pipe: Int) -> Int {
+        pipe == 0 ? pipeFill.0 - pipeBytes.0 : pipeFill.1 - pipeBytes.1
+    }
     /// Bytes after the body that belong to the next message.
     var leftover: Int { tracker.isComplete ? end - taken : 0 }
 
@@ -146,6 +154,7 @@ struct BodyFlow {
         reading = false
         if let pipe = readingPipe {
             add(n, to: pipe)
+            if pipe == 0 { pipeFill.0 += n } else { pipeFill.1 += n }
             fills += 1
             if pipe == 0 { filledAt.0 = fills } else { filledAt.1 = fills }
         }
@@ -155,7 +164,12 @@ struct BodyFlow {
 
     mutating func splicedOut(_ n: Int) {
         writing = false
-        if let pipe = writingPipe { add(-n, to: pipe) }
+        if let pipe = writingPipe {
+            add(-n, to: pipe)
+            if bytes(in: pipe) == 0 {
+                if pipe == 0 { pipeFill.0 = 0 } else { pipeFill.1 = 0 }
+            }
+        }
         writingPipe = nil
     }
 

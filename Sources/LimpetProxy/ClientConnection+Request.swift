@@ -161,8 +161,9 @@ extension ClientConnection {
         }
         // A small body that arrived with the head goes out in the same send.
         inStart += coalesce(from: inBuffer + inStart, count: inEnd - inStart, body: &requestBody, into: &writer)
+        requestCopies = copiesBodies(to: chosen)
         requestFlow = BodyFlow(requestBody, capacity: settings.bufferSize, spliceThreshold: settings.spliceThreshold,
-                               pipeSize: settings.pipeSize, start: inStart, taken: inStart, end: inEnd)
+                               pipeSize: pipeSize(copies: requestCopies), start: inStart, taken: inStart, end: inEnd)
         headLength = writer.count
         headSent = 0
         if let idle = worker.takeIdle(chosen) {
@@ -357,6 +358,13 @@ extension ClientConnection {
                 poller.send(fd: upstream.fd, from: buffer + offset, count: count, token: upstream.token(Op.upstreamSend))
             }
         case .spliceOut(let index, let count, let more):
+            if let copy = requestCopy {
+                let from = copy + index * (worker.copyBuffers.size / 2) + requestFlow.offset(inPipe: index)
+                upstreamSubmit { upstream, poller in
+                    poller.send(fd: upstream.fd, from: from, count: count, token: upstream.token(Op.upstreamSpliceOut))
+                }
+                break
+            }
             guard let pipe = pipe(index, of: &requestPipes) else { return abort() }
             upstreamSubmit { upstream, poller in
                 poller.splice(from: pipe.readEnd, to: upstream.fd, count: count, socket: upstream.fd, intoSocket: true,
@@ -369,6 +377,10 @@ extension ClientConnection {
         case .recv(let offset, let count):
             clientRecv(into: buffer + offset, count: count)
         case .spliceIn(let index, let count):
+            if let copy = copyBuffer(&requestCopy, copies: requestCopies, pipes: requestPipes) {
+                clientCopy(copy + index * (worker.copyBuffers.size / 2), count: count, out: false)
+                break
+            }
             guard let pipe = pipe(index, of: &requestPipes) else { return abort() }
             clientSplice(from: fd, to: pipe.writeEnd, count: count, intoSocket: false, more: false)
         default:

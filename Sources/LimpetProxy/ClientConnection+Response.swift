@@ -110,10 +110,13 @@ extension ClientConnection {
                 // A small body that arrived with the head leaves in the same send: one segment, one wake-up.
                 responseStart += coalesce(from: buffer + responseStart, count: responseEnd - responseStart,
                                           body: &responseBody, into: &writer)
+                responseCopies = server.map(copiesBodies) ?? false
                 responseFlow = BodyFlow(responseBody, capacity: settings.bufferSize,
-                                        spliceThreshold: settings.spliceThreshold, pipeSize: settings.pipeSize,
+                                        spliceThreshold: settings.spliceThreshold,
+                                        pipeSize: pipeSize(copies: responseCopies),
                                         start: responseStart, taken: responseStart, end: responseEnd)
             } else if upgraded {
+                responseCopies = false  // a tunnel splices (see copiesBodies)
                 responseFlow = BodyFlow(responseBody, capacity: settings.bufferSize,
                                         spliceThreshold: settings.spliceThreshold, pipeSize: settings.pipeSize,
                                         start: responseStart, taken: responseStart, end: responseEnd)
@@ -170,6 +173,8 @@ extension ClientConnection {
     func startTunnel() {
         guard requestPhase == .done, !tunnelling else { return }
         tunnelling = true
+        requestCopies = false  // a tunnel splices (see copiesBodies)
+        if let b = requestCopy { worker.copyBuffers.give(b); requestCopy = nil }  // the upgrade request's body is out
         // Bytes the client sent after its upgrade request belong to the tunnel.
         requestFlow = BodyFlow(BodyTracker(.tunnel), capacity: settings.bufferSize,
                                spliceThreshold: settings.spliceThreshold, pipeSize: settings.pipeSize,
@@ -191,6 +196,11 @@ extension ClientConnection {
         case .send(let offset, let count):
             clientSend(buffer + offset, count: count)
         case .spliceOut(let index, let count, let more):
+            if let copy = responseCopy {
+                clientCopy(copy + index * (worker.copyBuffers.size / 2) + responseFlow.offset(inPipe: index),
+                           count: count, out: true)
+                break
+            }
             guard let pipe = pipe(index, of: &responsePipes) else { return abort() }
             clientSplice(from: pipe.readEnd, to: fd, count: count, intoSocket: true, more: more)
         default:
@@ -202,6 +212,13 @@ extension ClientConnection {
                 poller.recv(fd: upstream.fd, into: buffer + offset, count: count, token: upstream.token(Op.upstreamRecv))
             }
         case .spliceIn(let index, let count):
+            if let copy = copyBuffer(&responseCopy, copies: responseCopies, pipes: responsePipes) {
+                let into = copy + index * (worker.copyBuffers.size / 2)
+                upstreamSubmit { upstream, poller in
+                    poller.recv(fd: upstream.fd, into: into, count: count, token: upstream.token(Op.upstreamSpliceIn))
+                }
+                break
+            }
             guard let pipe = pipe(index, of: &responsePipes) else { return abort() }
             upstreamSubmit { upstream, poller in
                 poller.splice(from: upstream.fd, to: pipe.writeEnd, count: count, socket: upstream.fd,

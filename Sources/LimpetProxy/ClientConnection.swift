@@ -37,6 +37,8 @@ final class ClientConnection: LoopHandler {
     /// The client's address as text, for X-Forwarded-For and X-Real-Ip.
     var clientIP: [UInt8] = []
     var trustForwarded = false
+    /// The client is on this host's loopback (`engine.splice: auto`).
+    var clientLoopback = false
     /// Operations pending on the client socket.
     var pending = 0
     var closing = false
@@ -72,6 +74,12 @@ final class ClientConnection: LoopHandler {
     /// Pipes of each flow (two each, used in turn), taken from the loop's pool when first needed.
     var requestPipes: (Pipe?, Pipe?) = (nil, nil)
     var responsePipes: (Pipe?, Pipe?) = (nil, nil)
+    /// Whether each flow copies its large body instead of splicing it (`copiesBodies()`, fixed when the flow
+    /// starts), and the copy buffer it then uses in place of the pipes: two halves, filled and drained in turn.
+    var requestCopies = false
+    var responseCopies = false
+    var requestCopy: UnsafeMutableRawPointer?
+    var responseCopy: UnsafeMutableRawPointer?
     var responseKeepAlive = true
     /// Set-Cookie line(s) to add to the response head, when the balancer chose a server.
     var setCookie: [UInt8] = []
@@ -122,6 +130,7 @@ final class ClientConnection: LoopHandler {
                 let n = Int(limpet_format_ip(&storage, text.baseAddress!, 64))
                 return [UInt8](UnsafeRawBufferPointer(start: text.baseAddress!, count: n))
             }
+            clientLoopback = address.isLoopback
             let settings = worker.entryPoints[entryPoint]
             trustForwarded = settings.insecureForwarded || settings.trusted.contains { $0.contains(address) }
         }
@@ -209,6 +218,31 @@ final class ClientConnection: LoopHandler {
 
     /// Pipe `index` of a flow's pair, taken from the loop's pool the first time; nil (logged) when none can be
     /// made, and the caller aborts the connection (not from in here: `pipes` is being accessed).
+    /// Whether a body that starts now should be copied rather than spliced (`engine.splice`). A tunnel never is:
+    /// it could hold a copy buffer for hours, where a pipe holds only the bytes in it.
+    func copiesBodies(to server: ServerRuntime) -> Bool {
+        switch settings.splice {
+        case .always: false
+        case .never: true
+        case .auto: clientLoopback || server.address.loopback
+        }
+    }
+
+    /// Pipe capacity of a flow: a copy buffer's half when it copies.
+    func pipeSize(copies: Bool) -> Int {
+        copies ? worker.copyBuffers.size / 2 : settings.pipeSize
+    }
+
+    /// The copy buffer of a flow that copies, taken from the loop's pool on its first large read; nil when the pool
+    /// is exhausted (the flow then splices) or the flow already splices.
+    func copyBuffer(_ buffer: inout UnsafeMutableRawPointer?, copies: Bool, pipes: (Pipe?, Pipe?))
+        -> UnsafeMutableRawPointer? {
+        if let buffer { return buffer }
+        guard copies, pipes.0 == nil, pipes.1 == nil else { return nil }
+        buffer = worker.copyBuffers.take()
+        return buffer
+    }
+
     func pipe(_ index: Int, of pipes: inout (Pipe?, Pipe?)) -> Pipe? {
         if let existing = index == 0 ? pipes.0 : pipes.1 { return existing }
         do {
@@ -237,6 +271,16 @@ final class ClientConnection: LoopHandler {
     func clientSend(_ buffer: UnsafeRawPointer, count: Int) {
         pending += 1
         loop.poller.send(fd: fd, from: buffer, count: count, token: registration.token(Op.clientSend))
+    }
+
+    /// A send or receive that stands in for a splice: its completion counts as the splice's.
+    func clientCopy(_ buffer: UnsafeMutableRawPointer, count: Int, out: Bool) {
+        pending += 1
+        if out {
+            loop.poller.send(fd: fd, from: buffer, count: count, token: registration.token(Op.clientSpliceOut))
+        } else {
+            loop.poller.recv(fd: fd, into: buffer, count: count, token: registration.token(Op.clientSpliceIn))
+        }
     }
 
     func clientSplice(from: Int32, to: Int32, count: Int, intoSocket: Bool, more: Bool) {
@@ -355,6 +399,8 @@ final class ClientConnection: LoopHandler {
         if let p = responsePipes.1 { worker.pipes.give(p, empty: responseClean) }
         requestPipes = (nil, nil)
         responsePipes = (nil, nil)
+        if let b = requestCopy { worker.copyBuffers.give(b); requestCopy = nil }
+        if let b = responseCopy { worker.copyBuffers.give(b); responseCopy = nil }
         requestFlow = .idle
         responseFlow = .idle
     }

@@ -243,7 +243,12 @@ extension EngineSettings {
         self.init(
             bufferSize: engine.bufferSize,
             spliceThreshold: engine.spliceThreshold,
+            splice: engine.splice,
             pipeSize: 1 << 20,
+            // 256 KiB (two 128 KiB halves): 64 KiB copied a 100 MiB upload at 1.4x the CPU; 256 KiB at 0.6x
+            // HAProxy's. 64 per worker bound them to 16 MiB; past that, bodies splice.
+            copyBufferSize: 256 << 10,
+            maxCopyBuffers: 64,
             maxIdlePerHost: transport.maxIdleConnsPerHost,
             dialTimeout: transport.dialTimeout.wholeNanoseconds,
             responseHeaderTimeout: transport.responseHeaderTimeout.wholeNanoseconds,

@@ -48,7 +48,11 @@ final class ServiceRuntime {
 struct EngineSettings: Sendable {
     var bufferSize: Int
     var spliceThreshold: Int
+    var splice: EngineConfig.Splice
     var pipeSize: Int
+    /// Copy buffers for bodies that are not spliced: each is two halves used in turn like the two pipes.
+    var copyBufferSize: Int
+    var maxCopyBuffers: Int
     var maxIdlePerHost: Int
     var dialTimeout: UInt64
     var responseHeaderTimeout: UInt64
@@ -77,6 +81,7 @@ final class Worker: LoopHandler {
     let logger: Logger
     let buffers: BufferPool
     let pipes: PipePool
+    let copyBuffers: CopyBufferPool
     let headers = HeaderTable(capacity: 128)
     let hostName: [UInt8]
     let healthRegistry: HealthRegistry
@@ -124,6 +129,7 @@ final class Worker: LoopHandler {
         pathScratch = UnsafeMutableRawPointer.allocate(byteCount: settings.bufferSize, alignment: 16)
         lineScratch.reserveCapacity(512)
         pipes = PipePool(pipeSize: settings.pipeSize)
+        copyBuffers = CopyBufferPool(size: settings.copyBufferSize, limit: settings.maxCopyBuffers)
         snapshot = store.current()
         snapshotGeneration = snapshot.generation
         registration = loop.register(self)

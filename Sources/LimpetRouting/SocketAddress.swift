@@ -81,6 +81,22 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
         }
     }
 
+    /// On this host's loopback: 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. Allocates nothing (it is asked once per
+    /// accepted connection).
+    public var isLoopback: Bool {
+        var copy = storage
+        return withUnsafeBytes(of: &copy) { raw in
+            if family == AF_INET {
+                return withUnsafeBytes(of: raw.load(as: sockaddr_in.self).sin_addr) { $0[0] == 127 }
+            }
+            return withUnsafeBytes(of: raw.load(as: sockaddr_in6.self).sin6_addr) { a in
+                if (0..<10).contains(where: { a[$0] != 0 }) { return false }
+                if a[10] == 0xff && a[11] == 0xff { return a[12] == 127 }  // IPv4-mapped
+                return a[10] == 0 && a[11] == 0 && a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] == 1
+            }
+        }
+    }
+
     public var port: UInt16 {
         var copy = storage
         return withUnsafeBytes(of: &copy) { raw in

@@ -35,6 +35,7 @@ import Testing
           workers: 2
           io: epoll
           spliceThreshold: 128KiB
+          splice: never
           bufferSize: 32KiB
           maxConnections: 10000
           ringEntries: 1024
@@ -66,6 +67,7 @@ import Testing
         #expect(config.log.level == .debug)
         #expect(config.engine.workers == 2 && config.engine.io == .epoll)
         #expect(config.engine.spliceThreshold == 131_072 && config.engine.bufferSize == 32_768)
+        #expect(config.engine.splice == .never)
         #expect(config.engine.maxConnections == 10000 && config.engine.ringEntries == 1024)
         // Sections that later work implements are accepted, and each is named in a warning.
         let pending = [
@@ -87,6 +89,7 @@ import Testing
         #expect(config.transport.maxIdleConnsPerHost == 200 && config.transport.dialTimeout == .seconds(30))
         #expect(config.transport.responseHeaderTimeout == .zero)
         #expect(config.engine.workers == 0 && config.engine.io == .auto && config.engine.spliceThreshold == 65536)
+        #expect(config.engine.splice == .auto)
         #expect(config.engine.bufferSize == 16384 && config.engine.ringEntries == 4096)
         #expect(config.log.level == .info)
     }
@@ -126,6 +129,7 @@ import Testing
               workers: many
               io: kqueue
               bufferSize: 12XB
+              splice: sometimes
             log: {level: LOUD}
             bogus: 1
             """])
@@ -138,8 +142,9 @@ import Testing
             "limpet.yaml:7:12: engine.workers: expected an integer, found \"many\"",
             "limpet.yaml:8:7: engine.io: expected auto, io_uring or epoll, found \"kqueue\"",
             "limpet.yaml:9:15: engine.bufferSize: invalid size \"12XB\"; use a number of bytes or a unit such as 64KiB, 1MiB, 16KB",
-            "limpet.yaml:10:14: log.level: expected DEBUG, INFO, WARN or ERROR, found \"LOUD\"",
-            "limpet.yaml:11:1: unknown key \"bogus\"; expected one of: entryPoints, providers, serversTransport, api, ping, metrics, accessLog, log, engine, tcpServersTransport, certificatesResolvers, tracing, hostResolver, experimental, core, spiffe, ocsp",
+            "limpet.yaml:10:11: engine.splice: expected auto, always or never, found \"sometimes\"",
+            "limpet.yaml:11:14: log.level: expected DEBUG, INFO, WARN or ERROR, found \"LOUD\"",
+            "limpet.yaml:12:1: unknown key \"bogus\"; expected one of: entryPoints, providers, serversTransport, api, ping, metrics, accessLog, log, engine, tcpServersTransport, certificatesResolvers, tracing, hostResolver, experimental, core, spiffe, ocsp",
         ])
     }
 

@@ -84,6 +84,23 @@ import Testing
         #expect(f.step(buffer: buffer).write == .spliceOut(pipe: 0, count: 200, more: true))
     }
 
+    @Test func aCopyBufferHalfSendsOnFromWhereAShortSendStopped() {
+        // A copy buffer standing in for the pipes needs to know where a pipe's unsent bytes start.
+        var f = flow(.length(1000))
+        _ = f.step(buffer: buffer)
+        f.splicedIn(250)
+        #expect(f.offset(inPipe: 0) == 0)
+        _ = f.step(buffer: buffer)  // drains pipe 0, fills pipe 1
+        f.splicedOut(100)
+        #expect(f.offset(inPipe: 0) == 100 && f.step(buffer: buffer).write == .spliceOut(pipe: 0, count: 150, more: false))
+        f.splicedOut(150)  // pipe 0 empty: it fills from its start again
+        #expect(f.offset(inPipe: 0) == 0)
+        f.splicedIn(300)  // pipe 1
+        _ = f.step(buffer: buffer)  // drains pipe 1, fills pipe 0
+        f.splicedOut(299)
+        #expect(f.offset(inPipe: 1) == 299)
+    }
+
     @Test func malformedChunkingIsReported() {
         let bad = Array("zz\r\n".utf8)
         buffer.copyMemory(from: bad, byteCount: bad.count)

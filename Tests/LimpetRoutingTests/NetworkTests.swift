@@ -19,6 +19,15 @@ import Testing
         }
     }
 
+    @Test func loopbackAddresses() throws {
+        for host in ["127.0.0.1", "127.9.8.7", "::1", "::ffff:127.0.0.1"] {
+            #expect(try SocketAddress.resolve(host: host, port: 80).isLoopback, "\(host)")
+        }
+        for host in ["10.0.0.1", "128.0.0.1", "0.0.0.0", "::", "::2", "fe80::1", "::ffff:10.0.0.1", "::127.0.0.1"] {
+            #expect(try !SocketAddress.resolve(host: host, port: 80).isLoopback, "\(host)")
+        }
+    }
+
     @Test func serverURLs() throws {
         let a = try ServerDef.parseURL("http://127.0.0.1:9001").get()
         #expect(a.host == "127.0.0.1" && a.port == 9001 && a.authority == "127.0.0.1:9001" && a.path == "")

@@ -518,6 +518,21 @@ def stack(request, _stacks, io_mode, limpet_bin, backends, tmp_path_factory):
     _check_alive(s.limpet, f"limpet (io={io_mode})")
 
 
+@pytest.fixture(params=["copy", "splice"])
+def body_stack(request, _stacks, io_mode, limpet_bin, backends, tmp_path_factory):
+    """The standard routes, with large bodies copied (`engine.splice: auto`, which copies between
+    loopback peers: the shared `stack`) or spliced (`engine.splice: always`)."""
+    if request.param == "copy":
+        yield request.getfixturevalue("stack")
+        return
+    s = _get_stack(request, _stacks, ("splice", io_mode), lambda: Stack(
+        limpet_bin, tmp_path_factory.mktemp(f"splice-{io_mode}"), io_mode, backends,
+        engine_extra={"splice": "always"}))
+    backends.rec.reset()
+    yield s
+    _check_alive(s.limpet, f"limpet splice=always (io={io_mode})")
+
+
 @pytest.fixture
 def small_stack(request, _stacks, io_mode, limpet_bin, backends, tmp_path_factory):
     """The standard routes with `engine.bufferSize: 4KiB` (for 414/431)."""

@@ -22,8 +22,8 @@ def assert_still_usable(conn):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_upload_content_length(stack, size):
-    with Conn(stack.port, timeout=60) as c:
+def test_upload_content_length(body_stack, size):
+    with Conn(body_stack.port, timeout=60) as c:
         resp, sent_sha = upload(c, "POST", "/upload", "plain.localhost", size)
         assert resp.status == 200, resp
         info = parse_whoami(resp.text)
@@ -33,8 +33,8 @@ def test_upload_content_length(stack, size):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_upload_chunked(stack, size):
-    with Conn(stack.port, timeout=60) as c:
+def test_upload_chunked(body_stack, size):
+    with Conn(body_stack.port, timeout=60) as c:
         resp, sent_sha = upload(c, "POST", "/upload", "plain.localhost", size, chunked=True,
                                 chunk_sizes=CHUNK_SIZES)
         assert resp.status == 200, resp
@@ -45,8 +45,8 @@ def test_upload_chunked(stack, size):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_download_content_length(stack, size):
-    with Conn(stack.port, timeout=60) as c:
+def test_download_content_length(body_stack, size):
+    with Conn(body_stack.port, timeout=60) as c:
         resp = c.request("GET", f"/data?size={size}", keep_body=size <= MiB)
         assert resp.status == 200, resp
         assert resp.header("Content-Length") == str(size)
@@ -56,8 +56,8 @@ def test_download_content_length(stack, size):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_download_chunked(stack, size):
-    with Conn(stack.port, timeout=60) as c:
+def test_download_chunked(body_stack, size):
+    with Conn(body_stack.port, timeout=60) as c:
         resp = c.request("GET", f"/data?size={size}&chunked=1", keep_body=size <= MiB)
         assert resp.status == 200, resp
         assert resp.framing in ("chunked", "length"), f"an HTTP/1.1 response lost its framing: {resp}"
@@ -67,8 +67,8 @@ def test_download_chunked(stack, size):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_download_close_delimited(stack, size):
-    with Conn(stack.port, timeout=60) as c:
+def test_download_close_delimited(body_stack, size):
+    with Conn(body_stack.port, timeout=60) as c:
         resp = c.request("GET", f"/data?size={size}&close=1", keep_body=size <= MiB)
         assert resp.status == 200, resp
         assert resp.body_length == size
@@ -80,8 +80,8 @@ def test_download_close_delimited(stack, size):
             assert_still_usable(c)
 
 
-def test_echo_content_length_1mib(stack):
-    with Conn(stack.port, timeout=60) as c:
+def test_echo_content_length_1mib(body_stack):
+    with Conn(body_stack.port, timeout=60) as c:
         resp, sent_sha = upload(c, "POST", "/echo", "plain.localhost", MiB)
         assert resp.status == 200, resp
         assert resp.body_length == MiB
@@ -89,9 +89,9 @@ def test_echo_content_length_1mib(stack):
         assert_still_usable(c)
 
 
-def test_echo_chunked_1mib(stack):
+def test_echo_chunked_1mib(body_stack):
     """Chunked in both directions at once: whoami echoes each chunk as it arrives."""
-    with Conn(stack.port, timeout=60) as c:
+    with Conn(body_stack.port, timeout=60) as c:
         resp, sent_sha = upload(c, "POST", "/echo", "plain.localhost", MiB, chunked=True,
                                 chunk_sizes=CHUNK_SIZES)
         assert resp.status == 200, resp
@@ -100,9 +100,9 @@ def test_echo_chunked_1mib(stack):
         assert_still_usable(c)
 
 
-def test_small_random_body_exact_bytes(stack):
+def test_small_random_body_exact_bytes(body_stack):
     body = os.urandom(1000) + b"\r\n\r\nGET / HTTP/1.1\r\n\r\n"  # request-like bytes inside a body
-    with Conn(stack.port) as c:
+    with Conn(body_stack.port) as c:
         resp = c.request("POST", "/echo", body=body)
         assert resp.status == 200, resp
         assert resp.body == body
