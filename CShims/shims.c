@@ -38,6 +38,8 @@ int limpet_listen_tcp(const struct sockaddr *addr, socklen_t len, int backlog) {
     int one = 1;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+        // Accepted sockets inherit TCP_NODELAY from the listener on Linux: no setsockopt per connection.
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
         bind(fd, addr, len) != 0 || listen(fd, backlog) != 0) {
         int err = errno;
         close(fd);

@@ -74,7 +74,7 @@ final class ClientConnection: LoopHandler {
     /// Pipes of each flow (two each, used in turn), taken from the loop's pool when first needed.
     var requestPipes: (Pipe?, Pipe?) = (nil, nil)
     var responsePipes: (Pipe?, Pipe?) = (nil, nil)
-    /// Whether each flow copies its large body instead of splicing it (`copiesBodies()`, fixed when the flow
+    /// Whether each flow copies its large body instead of splicing it (`copiesBodies(to:)`, fixed when the flow
     /// starts), and the copy buffer it then uses in place of the pipes: two halves, filled and drained in turn.
     var requestCopies = false
     var responseCopies = false
@@ -216,8 +216,6 @@ final class ClientConnection: LoopHandler {
 
     // MARK: submitting (every submission is counted so the connection is freed only when the kernel is done)
 
-    /// Pipe `index` of a flow's pair, taken from the loop's pool the first time; nil (logged) when none can be
-    /// made, and the caller aborts the connection (not from in here: `pipes` is being accessed).
     /// Whether a body that starts now should be copied rather than spliced (`engine.splice`). A tunnel never is:
     /// it could hold a copy buffer for hours, where a pipe holds only the bytes in it.
     func copiesBodies(to server: ServerRuntime) -> Bool {
@@ -243,6 +241,8 @@ final class ClientConnection: LoopHandler {
         return buffer
     }
 
+    /// Pipe `index` of a flow's pair, taken from the loop's pool the first time; nil (logged) when none can be
+    /// made, and the caller aborts the connection (not from in here: `pipes` is being accessed).
     func pipe(_ index: Int, of pipes: inout (Pipe?, Pipe?)) -> Pipe? {
         if let existing = index == 0 ? pipes.0 : pipes.1 { return existing }
         do {

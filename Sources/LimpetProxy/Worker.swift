@@ -233,8 +233,7 @@ final class Worker: LoopHandler {
             Glibc.close(result)
             return
         }
-        connections += 1
-        _ = limpet_set_nodelay(result)
+        connections += 1  // TCP_NODELAY comes from the listener (limpet_listen_tcp)
         let connection = ClientConnection(fd: result, worker: self, entryPoint: entryPoint)
         connection.start()
     }
