@@ -16,6 +16,7 @@
 #   BIG_REPEAT=5        100 MiB transfers per proxy and direction
 #   IDLE_CONNS=10000    idle keep-alive connections for the memory row
 #   LIMPET_IO=auto      engine.io for Limpet: auto | io_uring | epoll
+#   LIMPET_SPLICE=auto  engine.splice for Limpet: auto (copies between loopback peers) | always | never
 #   LIMPET_BIN=path     use this limpet binary instead of building one
 #   LIMPET_SCRATCH=dir  swift build --scratch-path (default: .build)
 #   PROXY_CPU=1 LOAD_CPU=0   CPUs for the proxies and for wrk/curl/backends
@@ -213,6 +214,7 @@ providers:
 engine:
   workers: 1
   io: $LIMPET_IO
+  splice: ${LIMPET_SPLICE:-auto}
 EOF
 cat > "$TMP/limpet/dynamic.yaml" <<EOF
 http:
@@ -557,7 +559,7 @@ REPORT="$OUT/$NAME.md"
     echo "# Limpet perf — $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
     echo "Host: $(nproc) CPUs, $(uname -r); proxies on CPU $PROXY_CPU, wrk/curl/backend on CPU $LOAD_CPU;" \
-        "wrk -t1 -c$CONNECTIONS -d$DURATION; Limpet engine.io=$LIMPET_IO; $BIG_REPEAT × 100 MiB per transfer row;" \
+        "wrk -t1 -c$CONNECTIONS -d$DURATION; Limpet engine.io=$LIMPET_IO, engine.splice=${LIMPET_SPLICE:-auto}; $BIG_REPEAT × 100 MiB per transfer row;" \
         "HAProxy $(haproxy -v 2>/dev/null | awk 'NR==1 {print $3}'), nginx $(nginx -v 2>&1 | sed 's|.*/||')."
     [ "${SCENARIOS[*]}" = "${ALL_SCENARIOS[*]}" ] || echo "Scenarios run: ${SCENARIOS[*]}."
     want reload && echo "Reload rows: Limpet only; the dynamic file rewritten and SIGHUP sent ${RELOAD_RATE}×/s" \

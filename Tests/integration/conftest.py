@@ -508,14 +508,20 @@ def _get_stack(request, stacks, key, factory):
     return s
 
 
+def _shared_stack(request, stacks, io_mode, limpet_bin, backends, tmp_path_factory, name, what, **kw):
+    """Yields the session's Limpet `name` over the standard routes for this poller (made on first
+    use, restarted if it died), and fails the test if the test left it dead."""
+    s = _get_stack(request, stacks, (name, io_mode), lambda: Stack(
+        limpet_bin, tmp_path_factory.mktemp(f"{name}-{io_mode}"), io_mode, backends, **kw))
+    backends.rec.reset()
+    yield s
+    _check_alive(s.limpet, f"{what} (io={io_mode})")
+
+
 @pytest.fixture
 def stack(request, _stacks, io_mode, limpet_bin, backends, tmp_path_factory):
     """The shared standard-routes Limpet for this poller (workers: 1)."""
-    s = _get_stack(request, _stacks, ("std", io_mode), lambda: Stack(
-        limpet_bin, tmp_path_factory.mktemp(f"std-{io_mode}"), io_mode, backends))
-    backends.rec.reset()
-    yield s
-    _check_alive(s.limpet, f"limpet (io={io_mode})")
+    yield from _shared_stack(request, _stacks, io_mode, limpet_bin, backends, tmp_path_factory, "std", "limpet")
 
 
 @pytest.fixture(params=["copy", "splice"])
@@ -525,23 +531,15 @@ def body_stack(request, _stacks, io_mode, limpet_bin, backends, tmp_path_factory
     if request.param == "copy":
         yield request.getfixturevalue("stack")
         return
-    s = _get_stack(request, _stacks, ("splice", io_mode), lambda: Stack(
-        limpet_bin, tmp_path_factory.mktemp(f"splice-{io_mode}"), io_mode, backends,
-        engine_extra={"splice": "always"}))
-    backends.rec.reset()
-    yield s
-    _check_alive(s.limpet, f"limpet splice=always (io={io_mode})")
+    yield from _shared_stack(request, _stacks, io_mode, limpet_bin, backends, tmp_path_factory, "splice",
+                             "limpet splice=always", engine_extra={"splice": "always"})
 
 
 @pytest.fixture
 def small_stack(request, _stacks, io_mode, limpet_bin, backends, tmp_path_factory):
     """The standard routes with `engine.bufferSize: 4KiB` (for 414/431)."""
-    s = _get_stack(request, _stacks, ("small", io_mode), lambda: Stack(
-        limpet_bin, tmp_path_factory.mktemp(f"small-{io_mode}"), io_mode, backends,
-        engine_extra={"bufferSize": "4KiB"}))
-    backends.rec.reset()
-    yield s
-    _check_alive(s.limpet, f"limpet bufferSize=4KiB (io={io_mode})")
+    yield from _shared_stack(request, _stacks, io_mode, limpet_bin, backends, tmp_path_factory, "small",
+                             "limpet bufferSize=4KiB", engine_extra={"bufferSize": "4KiB"})
 
 
 @pytest.fixture
