@@ -24,7 +24,8 @@ public final class BufferPool {
 }
 
 /// Large buffers for bodies that are copied rather than spliced (`engine.splice`), at most `limit` out at once so
-/// that memory stays bounded whatever clients do: a flow that finds none left splices instead.
+/// that memory stays bounded whatever clients do: a flow that finds none left splices instead. Each buffer is used
+/// as two halves, the way a flow uses its two pipes.
 public final class CopyBufferPool {
     public let size: Int
     public let limit: Int
@@ -46,6 +47,13 @@ public final class CopyBufferPool {
     public func give(_ buffer: UnsafeMutableRawPointer) {
         outstanding -= 1
         pool.give(buffer)
+    }
+
+    public var halfSize: Int { size / 2 }
+
+    /// Half `index` (0 or 1) of `buffer`.
+    public func half(_ index: Int, of buffer: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+        buffer + index * halfSize
     }
 }
 

@@ -161,9 +161,8 @@ extension ClientConnection {
         }
         // A small body that arrived with the head goes out in the same send.
         inStart += coalesce(from: inBuffer + inStart, count: inEnd - inStart, body: &requestBody, into: &writer)
-        requestCopies = copiesBodies(to: chosen)
         requestFlow = BodyFlow(requestBody, capacity: settings.bufferSize, spliceThreshold: settings.spliceThreshold,
-                               pipeSize: pipeSize(copies: requestCopies), start: inStart, taken: inStart, end: inEnd)
+                               pipeSize: settings.pipeSize, start: inStart, taken: inStart, end: inEnd)
         headLength = writer.count
         headSent = 0
         if let idle = worker.takeIdle(chosen) {
@@ -359,7 +358,7 @@ extension ClientConnection {
             }
         case .spliceOut(let index, let count, let more):
             if let copy = requestCopy {
-                let from = copy + index * (worker.copyBuffers.size / 2) + requestFlow.offset(inPipe: index)
+                let from = worker.copyBuffers.half(index, of: copy) + requestFlow.offset(inPipe: index)
                 upstreamSubmit { upstream, poller in
                     poller.send(fd: upstream.fd, from: from, count: count, token: upstream.token(Op.upstreamSpliceOut))
                 }
@@ -377,8 +376,9 @@ extension ClientConnection {
         case .recv(let offset, let count):
             clientRecv(into: buffer + offset, count: count)
         case .spliceIn(let index, let count):
-            if let copy = copyBuffer(&requestCopy, copies: requestCopies, pipes: requestPipes) {
-                clientCopy(copy + index * (worker.copyBuffers.size / 2), count: count, out: false)
+            if let copy = copyBuffer(&requestCopy, pipes: requestPipes, tunnel: tunnelling) {
+                clientCopy(worker.copyBuffers.half(index, of: copy), count: min(count, worker.copyBuffers.halfSize),
+                           out: false)
                 break
             }
             guard let pipe = pipe(index, of: &requestPipes) else { return abort() }

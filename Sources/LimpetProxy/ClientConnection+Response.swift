@@ -110,13 +110,10 @@ extension ClientConnection {
                 // A small body that arrived with the head leaves in the same send: one segment, one wake-up.
                 responseStart += coalesce(from: buffer + responseStart, count: responseEnd - responseStart,
                                           body: &responseBody, into: &writer)
-                responseCopies = server.map(copiesBodies) ?? false
                 responseFlow = BodyFlow(responseBody, capacity: settings.bufferSize,
-                                        spliceThreshold: settings.spliceThreshold,
-                                        pipeSize: pipeSize(copies: responseCopies),
+                                        spliceThreshold: settings.spliceThreshold, pipeSize: settings.pipeSize,
                                         start: responseStart, taken: responseStart, end: responseEnd)
             } else if upgraded {
-                responseCopies = false  // a tunnel splices (see copiesBodies)
                 responseFlow = BodyFlow(responseBody, capacity: settings.bufferSize,
                                         spliceThreshold: settings.spliceThreshold, pipeSize: settings.pipeSize,
                                         start: responseStart, taken: responseStart, end: responseEnd)
@@ -173,7 +170,6 @@ extension ClientConnection {
     func startTunnel() {
         guard requestPhase == .done, !tunnelling else { return }
         tunnelling = true
-        requestCopies = false  // a tunnel splices (see copiesBodies)
         if let b = requestCopy { worker.copyBuffers.give(b); requestCopy = nil }  // the upgrade request's body is out
         // Bytes the client sent after its upgrade request belong to the tunnel.
         requestFlow = BodyFlow(BodyTracker(.tunnel), capacity: settings.bufferSize,
@@ -197,8 +193,8 @@ extension ClientConnection {
             clientSend(buffer + offset, count: count)
         case .spliceOut(let index, let count, let more):
             if let copy = responseCopy {
-                clientCopy(copy + index * (worker.copyBuffers.size / 2) + responseFlow.offset(inPipe: index),
-                           count: count, out: true)
+                clientCopy(worker.copyBuffers.half(index, of: copy) + responseFlow.offset(inPipe: index), count: count,
+                           out: true)
                 break
             }
             guard let pipe = pipe(index, of: &responsePipes) else { return abort() }
@@ -212,10 +208,11 @@ extension ClientConnection {
                 poller.recv(fd: upstream.fd, into: buffer + offset, count: count, token: upstream.token(Op.upstreamRecv))
             }
         case .spliceIn(let index, let count):
-            if let copy = copyBuffer(&responseCopy, copies: responseCopies, pipes: responsePipes) {
-                let into = copy + index * (worker.copyBuffers.size / 2)
+            if let copy = copyBuffer(&responseCopy, pipes: responsePipes, tunnel: upgraded) {
+                let into = worker.copyBuffers.half(index, of: copy)
+                let most = min(count, worker.copyBuffers.halfSize)
                 upstreamSubmit { upstream, poller in
-                    poller.recv(fd: upstream.fd, into: into, count: count, token: upstream.token(Op.upstreamSpliceIn))
+                    poller.recv(fd: upstream.fd, into: into, count: most, token: upstream.token(Op.upstreamSpliceIn))
                 }
                 break
             }

@@ -74,10 +74,8 @@ final class ClientConnection: LoopHandler {
     /// Pipes of each flow (two each, used in turn), taken from the loop's pool when first needed.
     var requestPipes: (Pipe?, Pipe?) = (nil, nil)
     var responsePipes: (Pipe?, Pipe?) = (nil, nil)
-    /// Whether each flow copies its large body instead of splicing it (`copiesBodies(to:)`, fixed when the flow
-    /// starts), and the copy buffer it then uses in place of the pipes: two halves, filled and drained in turn.
-    var requestCopies = false
-    var responseCopies = false
+    /// The copy buffer a flow uses in place of its pipes when it copies its large body instead of splicing it
+    /// (`copyBuffer`): two halves, filled and drained in turn.
     var requestCopy: UnsafeMutableRawPointer?
     var responseCopy: UnsafeMutableRawPointer?
     var responseKeepAlive = true
@@ -226,17 +224,12 @@ final class ClientConnection: LoopHandler {
         }
     }
 
-    /// Pipe capacity of a flow: a copy buffer's half when it copies.
-    func pipeSize(copies: Bool) -> Int {
-        copies ? worker.copyBuffers.size / 2 : settings.pipeSize
-    }
-
-    /// The copy buffer of a flow that copies, taken from the loop's pool on its first large read; nil when the pool
-    /// is exhausted (the flow then splices) or the flow already splices.
-    func copyBuffer(_ buffer: inout UnsafeMutableRawPointer?, copies: Bool, pipes: (Pipe?, Pipe?))
+    /// The copy buffer of a flow, taken from the loop's pool on its first large read when the body is to be copied
+    /// (`copiesBodies`); nil when the flow splices: it is a tunnel, it already spliced, or the pool is exhausted.
+    func copyBuffer(_ buffer: inout UnsafeMutableRawPointer?, pipes: (Pipe?, Pipe?), tunnel: Bool)
         -> UnsafeMutableRawPointer? {
         if let buffer { return buffer }
-        guard copies, pipes.0 == nil, pipes.1 == nil else { return nil }
+        guard pipes.0 == nil, pipes.1 == nil, !tunnel, let server, copiesBodies(to: server) else { return nil }
         buffer = worker.copyBuffers.take()
         return buffer
     }
