@@ -32,7 +32,7 @@ int limpet_set_nodelay(int fd) {
     return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0 ? 0 : -errno;
 }
 
-int limpet_listen_tcp(const struct sockaddr *addr, socklen_t len, int backlog) {
+int limpet_listen_tcp(const struct sockaddr *addr, socklen_t len, int backlog, int defer_accept_seconds) {
     int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return -errno;
     int one = 1;
@@ -40,6 +40,10 @@ int limpet_listen_tcp(const struct sockaddr *addr, socklen_t len, int backlog) {
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
         // Accepted sockets inherit TCP_NODELAY from the listener on Linux: no setsockopt per connection.
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
+        // The kernel completes the handshake but queues the connection for accept only once data arrives, or
+        // after this many seconds rounded up to the SYN-ACK retransmission schedule (1, 3, 7, 15 s...).
+        (defer_accept_seconds > 0 &&
+         setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_accept_seconds, sizeof defer_accept_seconds) != 0) ||
         bind(fd, addr, len) != 0 || listen(fd, backlog) != 0) {
         int err = errno;
         close(fd);

@@ -12,9 +12,9 @@
 
 // MARK: sockets
 
-/// A non-blocking, close-on-exec TCP listener with SO_REUSEADDR and SO_REUSEPORT, bound and listening.
-/// Returns the fd, or -errno.
-int limpet_listen_tcp(const struct sockaddr *addr, socklen_t len, int backlog);
+/// A non-blocking, close-on-exec TCP listener with SO_REUSEADDR and SO_REUSEPORT, bound and listening;
+/// TCP_DEFER_ACCEPT when defer_accept_seconds > 0. Returns the fd, or -errno.
+int limpet_listen_tcp(const struct sockaddr *addr, socklen_t len, int backlog, int defer_accept_seconds);
 /// A non-blocking, close-on-exec TCP socket of `family` with TCP_NODELAY. Returns the fd or -errno.
 int limpet_socket_tcp(int family);
 /// accept4 with SOCK_NONBLOCK|SOCK_CLOEXEC. Returns the fd or -errno.

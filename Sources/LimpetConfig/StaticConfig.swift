@@ -126,6 +126,16 @@ public struct EngineConfig: Sendable {
     /// 0: limited by RLIMIT_NOFILE.
     public var maxConnections = 0
     public var ringEntries = 4096
+    /// How long the kernel holds a new connection that has sent nothing before Limpet accepts it
+    /// (`TCP_DEFER_ACCEPT`); zero accepts every connection as its handshake completes. HTTP clients speak first,
+    /// so a connection usually reaches Limpet together with its request: one wake-up instead of two, and a client
+    /// that connects and stays silent holds no connection slot.
+    public var deferAccept: Duration = .seconds(1)
+    /// `deferAccept` in the whole seconds `TCP_DEFER_ACCEPT` takes, a fraction rounded up (0 only for 0).
+    public var deferAcceptSeconds: Int32 {
+        let (seconds, attoseconds) = deferAccept.components
+        return Int32(seconds) + (attoseconds > 0 ? 1 : 0)
+    }
     public init() {}
 }
 

@@ -63,7 +63,7 @@ public enum Proxy {
             var fds: [Int32] = []
             for entryPoint in staticConfig.entryPoints {
                 do {
-                    fds.append(try listen(entryPoint))
+                    fds.append(try listen(entryPoint, deferAcceptSeconds: staticConfig.engine.deferAcceptSeconds))
                 } catch {
                     logger.critical("entry point \(entryPoint.name): cannot listen on \(entryPoint.address): \(error)")
                     exit(1)
@@ -220,10 +220,12 @@ public enum Proxy {
     }
 
     /// A listener for this worker. No host means every interface, IPv4 and IPv6 (a dual-stack `::` socket).
-    static func listen(_ entryPoint: EntryPointConfig) throws -> Int32 {
+    /// `deferAcceptSeconds` > 0 sets `TCP_DEFER_ACCEPT` (`engine.deferAccept`).
+    static func listen(_ entryPoint: EntryPointConfig, deferAcceptSeconds: Int32) throws -> Int32 {
         let address = try SocketAddress.resolve(host: entryPoint.host ?? "::", port: entryPoint.port)
         let fd = withUnsafeBytes(of: address.storage) { raw in
-            limpet_listen_tcp(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), address.length, 4096)
+            limpet_listen_tcp(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), address.length, 4096,
+                              deferAcceptSeconds)
         }
         guard fd >= 0 else { throw IOError("bind", errno: -fd) }
         return fd

@@ -39,6 +39,7 @@ import Testing
           bufferSize: 32KiB
           maxConnections: 10000
           ringEntries: 1024
+          deferAccept: 250ms
         """
 
     @Test func fullFile() throws {
@@ -69,6 +70,7 @@ import Testing
         #expect(config.engine.spliceThreshold == 131_072 && config.engine.bufferSize == 32_768)
         #expect(config.engine.splice == .never)
         #expect(config.engine.maxConnections == 10000 && config.engine.ringEntries == 1024)
+        #expect(config.engine.deferAccept == .milliseconds(250) && config.engine.deferAcceptSeconds == 1)
         // Sections that later work implements are accepted, and each is named in a warning.
         let pending = [
             "limpet.yaml:22:6: warning: api: accepted but not served yet by this Limpet version",
@@ -91,6 +93,12 @@ import Testing
         #expect(config.engine.workers == 0 && config.engine.io == .auto && config.engine.spliceThreshold == 65536)
         #expect(config.engine.splice == .auto)
         #expect(config.engine.bufferSize == 16384 && config.engine.ringEntries == 4096)
+        #expect(config.engine.deferAccept == .seconds(1) && config.engine.deferAcceptSeconds == 1)
+        var engine = config.engine
+        engine.deferAccept = .zero
+        #expect(engine.deferAcceptSeconds == 0)
+        engine.deferAccept = .milliseconds(1500)
+        #expect(engine.deferAcceptSeconds == 2)
         #expect(config.log.level == .info)
     }
 
@@ -130,6 +138,7 @@ import Testing
               io: kqueue
               bufferSize: 12XB
               splice: sometimes
+              deferAccept: 1h
             log: {level: LOUD}
             bogus: 1
             """])
@@ -143,8 +152,9 @@ import Testing
             "limpet.yaml:8:7: engine.io: expected auto, io_uring or epoll, found \"kqueue\"",
             "limpet.yaml:9:15: engine.bufferSize: invalid size \"12XB\"; use a number of bytes or a unit such as 64KiB, 1MiB, 16KB",
             "limpet.yaml:10:11: engine.splice: expected auto, always or never, found \"sometimes\"",
-            "limpet.yaml:11:14: log.level: expected DEBUG, INFO, WARN or ERROR, found \"LOUD\"",
-            "limpet.yaml:12:1: unknown key \"bogus\"; expected one of: entryPoints, providers, serversTransport, api, ping, metrics, accessLog, log, engine, tcpServersTransport, certificatesResolvers, tracing, hostResolver, experimental, core, spiffe, ocsp",
+            "limpet.yaml:11:16: engine.deferAccept: longer than 10m; expected 0s (off) to 10m",
+            "limpet.yaml:12:14: log.level: expected DEBUG, INFO, WARN or ERROR, found \"LOUD\"",
+            "limpet.yaml:13:1: unknown key \"bogus\"; expected one of: entryPoints, providers, serversTransport, api, ping, metrics, accessLog, log, engine, tcpServersTransport, certificatesResolvers, tracing, hostResolver, experimental, core, spiffe, ocsp",
         ])
     }
 

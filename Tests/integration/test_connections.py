@@ -1,14 +1,16 @@
 """Persistent connections, pipelining, HTTP/1.0 and several workers (SPEC §6, §7.1)."""
 
 import socket
+import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 import conftest
 from conftest import standard_dynamic
-from support import Conn, build_request, get, parse_whoami
+from support import Closed, Conn, build_request, get, parse_whoami
 
 
 def remote_port(resp):
@@ -179,3 +181,40 @@ def test_ipv6_loopback_entry_point(make_limpet, backends):
         info = parse_whoami(resp.text)
         xff = [v for k, v in info["headers"] if k.lower() == "x-forwarded-for"]
         assert xff == ["::1"], f"X-Forwarded-For for an IPv6 client: {xff}"
+
+
+def _server_state(port, client):
+    """The TCP state of the server end of the connection from `client` (a socket) to 127.0.0.1:port (`ss`)."""
+    client_port = client.getsockname()[1]
+    out = subprocess.run(["ss", "-Htan", "state", "all", f"( sport = :{port} and dport = :{client_port} )"],
+                         capture_output=True, text=True, check=True).stdout
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("defer_accept", ["5s", "0s"])
+def test_silent_connection_holds_no_slot_until_it_speaks(make_limpet, backends, defer_accept):
+    """engine.deferAccept: a client that connects and sends nothing stays with the kernel, not in one of
+    Limpet's connection slots, so with maxConnections: 1 the next client is still served; it is accepted
+    and answered as soon as it speaks. With deferAccept: 0s the silent client takes the only slot."""
+    limpet = make_limpet(standard_dynamic(backends.a, backends.b, backends.rec, backends.dead_url),
+                         engine_extra={"maxConnections": 1, "deferAccept": defer_accept})
+    with Conn(limpet.port) as silent:
+        time.sleep(0.3)  # time enough for Limpet to accept it, were it handed over
+        state = _server_state(limpet.port, silent.sock)
+        if defer_accept == "0s":
+            assert state == ["ESTAB"], f"server side of the silent connection: {state}"
+            # The slot is taken: Limpet accepts the next connection and closes it unanswered.
+            with Conn(limpet.port) as c, pytest.raises((Closed, OSError)):
+                c.send(build_request("GET", "/second", host="rr.localhost"))
+                c.read_response()
+        else:
+            assert state == ["SYN-RECV"], f"server side of the silent connection: {state}"
+            with Conn(limpet.port) as c:
+                resp = c.request("GET", "/second", host="rr.localhost")
+                assert resp.status == 200, resp
+                assert parse_whoami(resp.text)["request_line"] == "GET /second HTTP/1.1"
+            time.sleep(0.3)  # the second connection has closed: its slot is free again
+        # Whether it waited with the kernel or in the slot, the silent client is answered once it speaks.
+        resp = silent.request("GET", "/silent", host="rr.localhost")
+        assert resp.status == 200, resp
+        assert parse_whoami(resp.text)["request_line"] == "GET /silent HTTP/1.1"
