@@ -64,6 +64,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "LimpetHTTPTests", dependencies: ["LimpetHTTP"]),
+        .testTarget(name: "LimpetIOTests", dependencies: ["LimpetIO", "CShims"]),
         .testTarget(name: "LimpetRoutingTests", dependencies: ["LimpetRouting"]),
         .testTarget(name: "LimpetConfigTests", dependencies: ["LimpetConfig"]),
         .testTarget(name: "LimpetProxyTests", dependencies: ["LimpetProxy", "LimpetHTTP"]),

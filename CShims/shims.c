@@ -308,10 +308,11 @@ int limpet_ring_setup_buffers(limpet_ring *r, unsigned count, unsigned size) {
     return 0;
 }
 
-int limpet_ring_recv_provided(limpet_ring *r, int fd, uint64_t user_data) {
+int limpet_ring_recv_provided(limpet_ring *r, int fd, uint64_t user_data, int poll_first) {
     struct io_uring_sqe *sqe = limpet_sqe(r);
     if (!sqe) return -EBUSY;
     io_uring_prep_recv(sqe, fd, NULL, r->buf_size, 0);
+    if (poll_first) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = 0;
     io_uring_sqe_set_data64(sqe, user_data);
@@ -362,10 +363,11 @@ int limpet_ring_accept_multishot(limpet_ring *r, int fd, uint64_t user_data) {
     return 0;
 }
 
-int limpet_ring_recv(limpet_ring *r, int fd, void *buf, unsigned len, uint64_t user_data) {
+int limpet_ring_recv(limpet_ring *r, int fd, void *buf, unsigned len, uint64_t user_data, int poll_first) {
     struct io_uring_sqe *sqe = limpet_sqe(r);
     if (!sqe) return -EBUSY;
     io_uring_prep_recv(sqe, fd, buf, len, 0);
+    if (poll_first) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
     io_uring_sqe_set_data64(sqe, user_data);
     return 0;
 }

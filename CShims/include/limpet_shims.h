@@ -78,7 +78,9 @@ void limpet_ring_destroy(limpet_ring *ring);
 int limpet_ring_probe_ok(limpet_ring *ring);
 
 int limpet_ring_accept_multishot(limpet_ring *ring, int fd, uint64_t user_data);
-int limpet_ring_recv(limpet_ring *ring, int fd, void *buf, unsigned len, uint64_t user_data);
+/// poll_first (IORING_RECVSEND_POLL_FIRST, kernel 5.19+): wait for the socket to be readable before trying, for a
+/// socket that is most likely empty; a readable one still completes at once.
+int limpet_ring_recv(limpet_ring *ring, int fd, void *buf, unsigned len, uint64_t user_data, int poll_first);
 int limpet_ring_send(limpet_ring *ring, int fd, const void *buf, unsigned len, uint64_t user_data);
 int limpet_ring_connect(limpet_ring *ring, int fd, const struct sockaddr *addr, socklen_t len, uint64_t user_data);
 int limpet_ring_read(limpet_ring *ring, int fd, void *buf, unsigned len, uint64_t user_data);
@@ -89,8 +91,8 @@ int limpet_ring_poll_splice(limpet_ring *ring, int poll_fd, int poll_out, int fd
 /// Registers `count` (a power of two) provided buffers of `size` bytes as buffer group 0. 0 or -errno
 /// (a kernel without buffer rings answers -EINVAL; the caller then does without).
 int limpet_ring_setup_buffers(limpet_ring *ring, unsigned count, unsigned size);
-/// A recv whose buffer the kernel picks from group 0 when data arrives.
-int limpet_ring_recv_provided(limpet_ring *ring, int fd, uint64_t user_data);
+/// A recv whose buffer the kernel picks from group 0 when data arrives; poll_first as for limpet_ring_recv.
+int limpet_ring_recv_provided(limpet_ring *ring, int fd, uint64_t user_data, int poll_first);
 /// The memory of provided buffer `bid`.
 void *limpet_ring_buffer(limpet_ring *ring, unsigned bid);
 /// Gives provided buffer `bid` back to the kernel.

@@ -29,11 +29,16 @@ public final class EpollPoller: Poller {
 
     private struct Slot {
         var registered = false
-        /// Whether the socket may have data (or room): set by every edge, cleared by EAGAIN. An operation is only
-        /// tried while its side may be ready, which saves the EAGAIN syscall that an optimistic try would cost
-        /// after every request (the next request or the response is rarely there yet).
+        /// Whether the socket may have data (or room): set by every edge, cleared by EAGAIN, and cleared too by a
+        /// receive that got less than it asked for, since the socket was empty then and bytes arriving later raise
+        /// a new edge. An operation is only tried while its side may be ready, which saves the EAGAIN syscall that
+        /// an optimistic try would cost after every request (the next request or the response is rarely there).
         var readReady = true
         var writeReady = true
+        /// The last edge reported the peer's close (or an error; a socket not yet connected reports a hang-up too):
+        /// the end of the stream may already be queued behind the bytes a short receive got, with no edge left to
+        /// announce it, so a short receive keeps `readReady`.
+        var readHangup = false
         var read: Operation?
         var write: Operation?
     }
@@ -71,7 +76,9 @@ public final class EpollPoller: Poller {
         scratch.deallocate()
     }
 
-    public func recvProvided(fd: Int32, token: UInt64) { submitRead(fd, .recvProvided(token: token)) }
+    /// `likelyEmpty` is not needed here: `readReady` knows (an edge-triggered socket that was drained stays
+    /// quiet until new bytes arrive), and trusting the hint could miss bytes whose edge was already used.
+    public func recvProvided(fd: Int32, token: UInt64, likelyEmpty: Bool) { submitRead(fd, .recvProvided(token: token)) }
     public func releaseProvided(_ id: UInt16) {}
 
     private func slotIndex(_ fd: Int32) -> Int {
@@ -99,7 +106,7 @@ public final class EpollPoller: Poller {
     }
 
     public func accept(fd: Int32, token: UInt64) { submitRead(fd, .accept(token: token)) }
-    public func recv(fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, token: UInt64) {
+    public func recv(fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, token: UInt64, likelyEmpty: Bool) {
         submitRead(fd, .recv(buffer: buffer, count: count, token: token))
     }
     public func send(fd: Int32, from buffer: UnsafeRawPointer, count: Int, token: UInt64) {
@@ -141,8 +148,12 @@ public final class EpollPoller: Poller {
         }
         if !fresh.isEmpty {
             swap(&fresh, &freshSpare)
+            // A socket is here for the side that was submitted; the other side is tried only if it may be ready.
             for fd in freshSpare {
-                delivered += tryRead(fd, deliver) + tryWrite(fd, deliver)
+                let i = Int(fd)
+                guard i < slots.count else { continue }
+                if slots[i].readReady { delivered += tryRead(fd, deliver) }
+                if slots[i].writeReady || slots[i].write?.isConnect == true { delivered += tryWrite(fd, deliver) }
             }
             freshSpare.removeAll(keepingCapacity: true)
         }
@@ -156,6 +167,7 @@ public final class EpollPoller: Poller {
         }
         let readMask = LIMPET_EPOLLIN | LIMPET_EPOLLERR | LIMPET_EPOLLHUP | LIMPET_EPOLLRDHUP
         let writeMask = LIMPET_EPOLLOUT | LIMPET_EPOLLERR | LIMPET_EPOLLHUP
+        let hangupMask = LIMPET_EPOLLERR | LIMPET_EPOLLHUP | LIMPET_EPOLLRDHUP
         for k in 0..<Int(n) {
             if datas[k] == EventLoop.wakeToken {
                 _ = limpet_eventfd_drain(wakeFD)
@@ -167,6 +179,7 @@ public final class EpollPoller: Poller {
             guard i < slots.count, slots[i].registered else { continue }
             if events[k] & readMask != 0 {
                 slots[i].readReady = true
+                slots[i].readHangup = events[k] & hangupMask != 0
                 _ = tryRead(fd, deliver)
             }
             if events[k] & writeMask != 0 {
@@ -197,18 +210,18 @@ public final class EpollPoller: Poller {
             return acceptBatch
         case .recv(let buffer, let count, let token):
             let n = limpet_recv(fd, buffer, count)
-            if n == -Int(EAGAIN) {
+            if n == -Int(EAGAIN) || (n > 0 && n < count && !slots[i].readHangup) {
                 slots[i].readReady = false
-                return 0
+                if n < 0 { return 0 }
             }
             slots[i].read = nil
             deliver(Completion(token: token, result: Int32(n), more: false))
             return 1
         case .recvProvided(let token):
             let n = limpet_recv(fd, scratch, providedBufferSize)
-            if n == -Int(EAGAIN) {
+            if n == -Int(EAGAIN) || (n > 0 && n < providedBufferSize && !slots[i].readHangup) {
                 slots[i].readReady = false
-                return 0
+                if n < 0 { return 0 }
             }
             slots[i].read = nil
             deliver(Completion(token: token, result: Int32(n), more: false, buffer: n > 0 ? scratch : nil))

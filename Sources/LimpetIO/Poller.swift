@@ -37,11 +37,14 @@ public protocol Poller: AnyObject {
     var name: String { get }
     /// Keeps accepting on a listening socket: each new connection completes with its fd (`more` set).
     func accept(fd: Int32, token: UInt64)
-    func recv(fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, token: UInt64)
+    /// `likelyEmpty`: the caller expects nothing to read yet (it has just sent a request and waits for the
+    /// response, or answered one and waits for the next), so the poller may wait for readiness instead of trying
+    /// first. Only a hint: bytes already there are still received.
+    func recv(fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, token: UInt64, likelyEmpty: Bool)
     /// A recv into a buffer the poller picks only when bytes arrive (io_uring provided buffers; epoll reads into
     /// its own scratch buffer at readiness), so a connection waiting for its next request holds no buffer.
-    /// Completes with `buffer` set, or `-ENOBUFS` when none is free (then use `recv`).
-    func recvProvided(fd: Int32, token: UInt64)
+    /// Completes with `buffer` set, or `-ENOBUFS` when none is free (then use `recv`). `likelyEmpty` as for `recv`.
+    func recvProvided(fd: Int32, token: UInt64, likelyEmpty: Bool)
     /// Hands a provided buffer back; call once the bytes are copied out.
     func releaseProvided(_ id: UInt16)
     /// The size of provided buffers, 0 when the poller has none (then use `recv`).
@@ -61,6 +64,13 @@ public protocol Poller: AnyObject {
     func watchWakeup(fd: Int32)
     /// Submits what is queued, waits up to `timeoutNanos` (< 0: forever, 0: not at all) and delivers completions.
     func poll(timeoutNanos: Int64, _ deliver: (Completion) -> Void) throws(IOError)
+}
+
+extension Poller {
+    /// A recv with no expectation either way: tried at once.
+    @inlinable public func recv(fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, token: UInt64) {
+        recv(fd: fd, into: buffer, count: count, token: token, likelyEmpty: false)
+    }
 }
 
 /// A failed system call: its name and errno.

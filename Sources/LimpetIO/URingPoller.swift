@@ -15,6 +15,8 @@ public final class URingPoller: Poller {
     private var flags: [UInt32]
 
     public private(set) var providedBufferSize = 0
+    /// `IORING_RECVSEND_POLL_FIRST` came with buffer rings (5.19); an older kernel would reject the flag.
+    private var pollFirst: Int32 = 0
 
     /// Sets up a ring of `entries`; throws when io_uring is unavailable (old kernel, seccomp, sysctl).
     /// `providedBuffers` buffers of `providedBufferSize` bytes are registered as a buffer ring when the kernel
@@ -31,6 +33,7 @@ public final class URingPoller: Poller {
         self.ring = ring
         if limpet_ring_setup_buffers(ring, UInt32(providedBuffers), UInt32(size)) == 0 {
             providedBufferSize = size
+            pollFirst = 1
         }
         tokens = [UInt64](repeating: 0, count: batch)
         results = [Int32](repeating: 0, count: batch)
@@ -43,10 +46,15 @@ public final class URingPoller: Poller {
     }
 
     public func accept(fd: Int32, token: UInt64) { _ = limpet_ring_accept_multishot(ring, fd, token) }
-    public func recv(fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, token: UInt64) {
-        _ = limpet_ring_recv(ring, fd, buffer, UInt32(clamping: count), token)
+    /// `likelyEmpty` skips the receive attempt that would fail (lock the socket, find nothing, unlock) before the
+    /// kernel arms its poll: about 4 % of the CPU per keep-alive request, where every response-head read and
+    /// every wait for the next request would otherwise try once in vain.
+    public func recv(fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, token: UInt64, likelyEmpty: Bool) {
+        _ = limpet_ring_recv(ring, fd, buffer, UInt32(clamping: count), token, likelyEmpty ? pollFirst : 0)
     }
-    public func recvProvided(fd: Int32, token: UInt64) { _ = limpet_ring_recv_provided(ring, fd, token) }
+    public func recvProvided(fd: Int32, token: UInt64, likelyEmpty: Bool) {
+        _ = limpet_ring_recv_provided(ring, fd, token, likelyEmpty ? pollFirst : 0)
+    }
     public func releaseProvided(_ id: UInt16) { limpet_ring_recycle(ring, UInt32(id)) }
 
     public func send(fd: Int32, from buffer: UnsafeRawPointer, count: Int, token: UInt64) {

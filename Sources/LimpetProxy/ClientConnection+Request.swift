@@ -6,8 +6,9 @@ import LimpetRouting
 
 /// The request side: reading and routing the head, choosing a server, dialling, streaming the body upstream.
 extension ClientConnection {
-    /// Reads more of a request head into `inBuffer`, first moving a partial head to the front.
-    func readMore() {
+    /// Reads more of a request head into `inBuffer`, first moving a partial head to the front. `betweenRequests`:
+    /// a response has just gone out and nothing is buffered, so the next request is most likely not here yet.
+    func readMore(betweenRequests: Bool = false) {
         if inStart == inEnd {
             inStart = 0
             inEnd = 0
@@ -23,10 +24,10 @@ extension ClientConnection {
                 self.inBuffer = nil
             }
             pending += 1
-            loop.poller.recvProvided(fd: fd, token: registration.token(Op.clientRecvProvided))
+            loop.poller.recvProvided(fd: fd, token: registration.token(Op.clientRecvProvided), likelyEmpty: betweenRequests)
             return
         }
-        clientRecv(into: takeInBuffer() + inEnd, count: settings.bufferSize - inEnd)
+        clientRecv(into: takeInBuffer() + inEnd, count: settings.bufferSize - inEnd, likelyEmpty: betweenRequests)
     }
 
     func headBytesArrived(_ result: Int32) {

@@ -27,8 +27,11 @@ extension ClientConnection {
         }
         let start = buffer + responseEnd
         let count = settings.bufferSize - responseEnd
+        // The first read of a head follows the request out: the server cannot have answered yet.
+        let first = responseEnd == 0
         upstreamSubmit { upstream, poller in
-            poller.recv(fd: upstream.fd, into: start, count: count, token: upstream.token(Op.upstreamRecv))
+            poller.recv(fd: upstream.fd, into: start, count: count, token: upstream.token(Op.upstreamRecv),
+                        likelyEmpty: first)
         }
     }
 
@@ -323,7 +326,7 @@ extension ClientConnection {
             inStart = 0
             inEnd = 0
             setTimeout(worker.entryPoints[entryPoint].idleTimeout, .idle)
-            readMore()
+            readMore(betweenRequests: true)
         }
     }
 }

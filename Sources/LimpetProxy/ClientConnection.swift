@@ -256,9 +256,10 @@ final class ClientConnection: LoopHandler {
         return buffer
     }
 
-    func clientRecv(into buffer: UnsafeMutableRawPointer, count: Int) {
+    func clientRecv(into buffer: UnsafeMutableRawPointer, count: Int, likelyEmpty: Bool = false) {
         pending += 1
-        loop.poller.recv(fd: fd, into: buffer, count: count, token: registration.token(Op.clientRecv))
+        loop.poller.recv(fd: fd, into: buffer, count: count, token: registration.token(Op.clientRecv),
+                         likelyEmpty: likelyEmpty)
     }
 
     func clientSend(_ buffer: UnsafeRawPointer, count: Int) {

@@ -198,6 +198,7 @@ def test_silent_connection_holds_no_slot_until_it_speaks(make_limpet, backends, 
     and answered as soon as it speaks. With deferAccept: 0s the silent client takes the only slot."""
     limpet = make_limpet(standard_dynamic(backends.a, backends.b, backends.rec, backends.dead_url),
                          engine_extra={"maxConnections": 1, "deferAccept": defer_accept})
+    time.sleep(0.3)  # the start-up probe's connection (connect, close) has left its slot
     with Conn(limpet.port) as silent:
         time.sleep(0.3)  # time enough for Limpet to accept it, were it handed over
         state = _server_state(limpet.port, silent.sock)
