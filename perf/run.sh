@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Limpet vs HAProxy vs nginx, side by side on one machine (SPEC §10). A benchmark, never a test.
 #
-#   perf/run.sh                      # full run (about 3½ minutes with DURATION=10s)
-#   DURATION=3s perf/run.sh          # shorter wrk runs
+#   perf/run.sh                      # full run (about 5 minutes)
+#   DURATION=3s ROUNDS=1 perf/run.sh # shorter wrk runs, one round
 #   perf/run.sh reload               # only the named scenarios (see below)
 #
 # Scenarios (arguments; all of them when none is given): idle ka sticky close reload down up.
@@ -11,12 +11,16 @@
 # are started only when a scenario other than `reload` is asked for.
 #
 # Environment (all optional):
-#   DURATION=10s        length of each wrk run
+#   DURATION=5s         length of each wrk run
+#   ROUNDS=3            rounds of each load and transfer scenario, the proxies taking turns in each round;
+#                       a row is the median of the rounds
 #   CONNECTIONS=50      wrk connections
-#   BIG_REPEAT=5        100 MiB transfers per proxy and direction
+#   BIG_REPEAT=5        100 MiB transfers per proxy, direction and round
 #   IDLE_CONNS=10000    idle keep-alive connections for the memory row
 #   LIMPET_IO=auto      engine.io for Limpet: auto | io_uring | epoll
 #   LIMPET_SPLICE=auto  engine.splice for Limpet: auto (copies between loopback peers) | always | never
+#   LIMPET_DEFER=1s     engine.deferAccept for Limpet (0s: hand connections over at the handshake)
+#   PEERS_DEFER=0       1: HAProxy binds with defer-accept and nginx listens deferred, as Limpet does by default
 #   LIMPET_BIN=path     use this limpet binary instead of building one
 #   LIMPET_SCRATCH=dir  swift build --scratch-path (default: .build)
 #   PROXY_CPU=1 LOAD_CPU=0   CPUs for the proxies and for wrk/curl/backends
@@ -29,7 +33,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$ROOT/perf/out"
-DURATION="${DURATION:-10s}"
+DURATION="${DURATION:-5s}"
+ROUNDS="${ROUNDS:-3}"
 CONNECTIONS="${CONNECTIONS:-50}"
 BIG_REPEAT="${BIG_REPEAT:-5}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
@@ -215,7 +220,11 @@ engine:
   workers: 1
   io: $LIMPET_IO
   splice: ${LIMPET_SPLICE:-auto}
+  deferAccept: ${LIMPET_DEFER:-1s}
 EOF
+# PEERS_DEFER=1: the other proxies' opt-in deferred accept (TCP_DEFER_ACCEPT), for a like-for-like Connection: close.
+HAPROXY_BIND_OPTS="" NGINX_LISTEN_OPTS=""
+if [ "${PEERS_DEFER:-0}" = 1 ]; then HAPROXY_BIND_OPTS=" defer-accept"; NGINX_LISTEN_OPTS=" deferred"; fi
 cat > "$TMP/limpet/dynamic.yaml" <<EOF
 http:
   routers:
@@ -273,7 +282,7 @@ defaults
     option splice-auto
     http-reuse always
 frontend web
-    bind 127.0.0.1:${PORT[haproxy]}
+    bind 127.0.0.1:${PORT[haproxy]}$HAPROXY_BIND_OPTS
     default_backend bench
 backend bench
     cookie lb insert
@@ -300,7 +309,7 @@ http {
         keepalive_requests 100000000;
     }
     server {
-        listen 127.0.0.1:${PORT[nginx]} backlog=4096;
+        listen 127.0.0.1:${PORT[nginx]} backlog=4096$NGINX_LISTEN_OPTS;
         client_max_body_size 0;
         location / {
             proxy_pass http://bench;
@@ -360,9 +369,11 @@ to_ms() {
         printf "%.3f", n }'
 }
 
-# wrk_scenario KEY PROXY [extra wrk args...]
+# wrk_scenario KEY PROXY [extra wrk args...] — one wrk run; each metric's value is appended to R (one per round).
+# `%COOKIE%` in an argument stands for the proxy's own sticky cookie value.
 wrk_scenario() {
     local key="$1" p="$2"; shift 2
+    set -- "${@//%COOKIE%/${COOKIE[$p]}}"
     local url="http://127.0.0.1:${PORT[$p]}/" before after out requests rps p50 p99 errors
     alive "$p" || return 0
     before="$(cpu_ticks "${PID[$p]}")"
@@ -381,11 +392,27 @@ wrk_scenario() {
     [ -n "$errors" ] && log "WARNING: $key/$p: $errors non-2xx responses"
     grep -q 'Socket errors:' <<<"$out" && log "WARNING: $key/$p: $(grep 'Socket errors:' <<<"$out" | sed 's/^ *//')"
     alive "$p" || { log "$key/$p: proxy died"; return 0; }
-    R["$key rps|$p"]="$(fmt "$rps" '%.0f')"
-    R["$key p50|$p"]="$(to_ms "$p50")"
-    R["$key p99|$p"]="$(to_ms "$p99")"
-    R["$key cpu|$p"]="$(awk -v d=$((after - before)) -v t="$CLK_TCK" -v n="$requests" \
-        'BEGIN { printf "%.2f", d * 1e6 / t / n }')"
+    R["$key rps|$p"]+="$(fmt "$rps" '%.0f') "
+    R["$key p50|$p"]+="$(to_ms "$p50") "
+    R["$key p99|$p"]+="$(to_ms "$p99") "
+    R["$key cpu|$p"]+="$(awk -v d=$((after - before)) -v t="$CLK_TCK" -v n="$requests" \
+        'BEGIN { printf "%.2f", d * 1e6 / t / n }') "
+}
+
+# rounds FUNCTION [args...] — ROUNDS rounds of `FUNCTION PROXY args...`, the proxies taking turns in each, so that
+# a slow spell of this shared machine hits every proxy alike.
+rounds() {
+    local f="$1" round p; shift
+    for round in $(seq 1 "$ROUNDS"); do
+        for p in "${PROXIES[@]}"; do "$f" "$p" "$@"; done
+    done
+}
+
+# median "V1 V2 ..." — the median of the values (the mean of the middle two for an even count); empty for none.
+median() {
+    tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR == 0) exit
+        if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # reload_scenario — Limpet only: the keep-alive GET load of the `ka` row with the configuration
@@ -437,15 +464,16 @@ big_download() {
     transfer_result down "$p" "$ok" "$start_ns" "$end_ns" "$before" "$after"
 }
 
-# transfer_result ROW PROXY OK START_NS END_NS CPU_BEFORE CPU_AFTER — MB/s and proxy CPU ms per transfer of
-# BIG_REPEAT transfers into R["ROW mbs|PROXY"] and R["ROW cpu|PROXY"]; FAIL when a body did not arrive whole.
+# transfer_result ROW PROXY OK START_NS END_NS CPU_BEFORE CPU_AFTER — MB/s and proxy CPU ms per transfer of one
+# round's BIG_REPEAT transfers, appended to R["ROW mbs|PROXY"] and R["ROW cpu|PROXY"]; FAIL when a body did not
+# arrive whole.
 transfer_result() {
     local row="$1" p="$2" ok="$3" start_ns="$4" end_ns="$5" before="$6" after="$7"
     if [ "$ok" = 1 ]; then
-        R["$row mbs|$p"]="$(awk -v b=$((BIG_BYTES * BIG_REPEAT)) -v ns=$((end_ns - start_ns)) 'BEGIN { printf "%.0f", b / (ns / 1e9) / 1e6 }')"
-        R["$row cpu|$p"]="$(awk -v d=$((after - before)) -v t="$CLK_TCK" -v n="$BIG_REPEAT" 'BEGIN { printf "%.0f", d * 1000 / t / n }')"
+        R["$row mbs|$p"]+="$(awk -v b=$((BIG_BYTES * BIG_REPEAT)) -v ns=$((end_ns - start_ns)) 'BEGIN { printf "%.0f", b / (ns / 1e9) / 1e6 }') "
+        R["$row cpu|$p"]+="$(awk -v d=$((after - before)) -v t="$CLK_TCK" -v n="$BIG_REPEAT" 'BEGIN { printf "%.0f", d * 1000 / t / n }') "
     else
-        R["$row mbs|$p"]="FAIL"; R["$row cpu|$p"]="FAIL"
+        R["$row mbs|$p"]+="FAIL "; R["$row cpu|$p"]+="FAIL "
     fi
 }
 
@@ -510,16 +538,14 @@ if want idle; then for p in "${PROXIES[@]}"; do idle_memory "$p"; done; fi
 for p in "${PROXIES[@]}"; do
     alive "$p" && taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d1s "http://127.0.0.1:${PORT[$p]}/" >/dev/null 2>&1 || true
 done
-if want ka; then log "scenario: keep-alive GET"; for p in "${PROXIES[@]}"; do wrk_scenario ka "$p"; done; fi
-if want sticky; then
-    log "scenario: sticky cookie"; for p in "${PROXIES[@]}"; do wrk_scenario sticky "$p" -H "Cookie: lb=${COOKIE[$p]}"; done
-fi
-if want close; then
-    log "scenario: Connection: close"; for p in "${PROXIES[@]}"; do wrk_scenario close "$p" -H "Connection: close"; done
-fi
+# wrk_round PROXY KEY [args...] — wrk_scenario with the proxy first, as `rounds` calls it.
+wrk_round() { local p="$1" key="$2"; shift 2; wrk_scenario "$key" "$p" "$@"; }
+if want ka; then log "scenario: keep-alive GET"; rounds wrk_round ka; fi
+if want sticky; then log "scenario: sticky cookie"; rounds wrk_round sticky -H "Cookie: lb=%COOKIE%"; fi
+if want close; then log "scenario: Connection: close"; rounds wrk_round close -H "Connection: close"; fi
 if want reload; then log "scenario: keep-alive GET, idle vs reloading ${RELOAD_RATE}×/s (Limpet)"; reload_scenario; fi
-if want down; then log "scenario: 100 MiB download"; for p in "${PROXIES[@]}"; do big_download "$p"; done; fi
-if want up; then log "scenario: 100 MiB upload"; for p in "${PROXIES[@]}"; do big_upload "$p"; done; fi
+if want down; then log "scenario: 100 MiB download"; rounds big_download; fi
+if want up; then log "scenario: 100 MiB upload"; rounds big_upload; fi
 
 # ---------------------------------------------------------------- report
 ROWS=(
@@ -554,14 +580,32 @@ ROWS=(
 )
 # row_scenario KEY — the scenario a row belongs to.
 row_scenario() { case "${1%% *}" in rl-*) echo reload ;; *) echo "${1%% *}" ;; esac; }
+# value KEY PROXY — what the table shows: the median of a wrk row's rounds, any other row's one value as it is.
+value() {
+    local v="${R["$1|$2"]:-}" f
+    v="${v% }"
+    case "$v" in
+        "") echo "n/a" ;;
+        *FAIL*) echo "FAIL" ;;
+        *" "*)
+            case "$1" in *rps | *mbs | "down cpu" | "up cpu") f='%.0f' ;; *cpu) f='%.2f' ;; *) f='%.3f' ;; esac
+            fmt "$(median "$v")" "$f" ;;
+        *) echo "$v" ;;
+    esac
+}
+for key in "${!R[@]}"; do echo "rounds: $key: ${R[$key]}"; done | sort >>"$LOG"
 REPORT="$OUT/$NAME.md"
 {
     echo "# Limpet perf — $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
     echo "Host: $(nproc) CPUs, $(uname -r); proxies on CPU $PROXY_CPU, wrk/curl/backend on CPU $LOAD_CPU;" \
-        "wrk -t1 -c$CONNECTIONS -d$DURATION; Limpet engine.io=$LIMPET_IO, engine.splice=${LIMPET_SPLICE:-auto}; $BIG_REPEAT × 100 MiB per transfer row;" \
+        "wrk -t1 -c$CONNECTIONS -d$DURATION; Limpet engine.io=$LIMPET_IO, engine.splice=${LIMPET_SPLICE:-auto}," \
+        "engine.deferAccept=${LIMPET_DEFER:-1s}; $BIG_REPEAT × 100 MiB per transfer row and round;" \
         "HAProxy $(haproxy -v 2>/dev/null | awk 'NR==1 {print $3}'), nginx $(nginx -v 2>&1 | sed 's|.*/||')."
+    [ "${PEERS_DEFER:-0}" = 1 ] && echo "HAProxy binds with \`defer-accept\`, nginx listens \`deferred\`."
     [ "${SCENARIOS[*]}" = "${ALL_SCENARIOS[*]}" ] || echo "Scenarios run: ${SCENARIOS[*]}."
+    echo "Keep-alive, sticky, Connection: close and transfer rows: the median of $ROUNDS rounds, the proxies" \
+        "taking turns in each round (every round's figures are in the log)."
     want reload && echo "Reload rows: Limpet only; the dynamic file rewritten and SIGHUP sent ${RELOAD_RATE}×/s" \
         "(an unrelated router and service added, then removed), \`providers.file.watch: false\`."
     echo
@@ -570,7 +614,7 @@ REPORT="$OUT/$NAME.md"
     for row in "${ROWS[@]}"; do
         key="${row%%|*}"; label="${row#*|}"
         want "$(row_scenario "$key")" || continue
-        l="${R["$key|limpet"]:-n/a}"; h="${R["$key|haproxy"]:-n/a}"; n="${R["$key|nginx"]:-n/a}"
+        l="$(value "$key" limpet)"; h="$(value "$key" haproxy)"; n="$(value "$key" nginx)"
         ratio="$(awk -v a="$l" -v b="$h" 'BEGIN {
             if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }')"
         echo "| $label | $l | $h | $n | $ratio |"
@@ -578,11 +622,11 @@ REPORT="$OUT/$NAME.md"
     if want reload; then
         echo
         echo "Reloading ${RELOAD_RATE}×/s vs idle configuration (Limpet): requests/s" \
-            "$(awk -v a="${R["rl-busy rps|limpet"]:-}" -v b="${R["rl-idle rps|limpet"]:-}" \
+            "$(awk -v a="$(value "rl-busy rps" limpet)" -v b="$(value "rl-idle rps" limpet)" \
                 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "× %.2f", a / b; else printf "n/a" }'), p50" \
-            "$(awk -v a="${R["rl-busy p50|limpet"]:-}" -v b="${R["rl-idle p50|limpet"]:-}" \
+            "$(awk -v a="$(value "rl-busy p50" limpet)" -v b="$(value "rl-idle p50" limpet)" \
                 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "× %.2f", a / b; else printf "n/a" }'), p99" \
-            "$(awk -v a="${R["rl-busy p99|limpet"]:-}" -v b="${R["rl-idle p99|limpet"]:-}" \
+            "$(awk -v a="$(value "rl-busy p99" limpet)" -v b="$(value "rl-idle p99" limpet)" \
                 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "× %.2f", a / b; else printf "n/a" }')."
     fi
 } > "$REPORT"
