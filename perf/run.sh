@@ -369,10 +369,10 @@ to_ms() {
         printf "%.3f", n }'
 }
 
-# wrk_scenario KEY PROXY [extra wrk args...] — one wrk run; each metric's value is appended to R (one per round).
+# wrk_scenario PROXY KEY [extra wrk args...] — one wrk run; each metric's value is appended to R (one per round).
 # `%COOKIE%` in an argument stands for the proxy's own sticky cookie value.
 wrk_scenario() {
-    local key="$1" p="$2"; shift 2
+    local p="$1" key="$2"; shift 2
     set -- "${@//%COOKIE%/${COOKIE[$p]}}"
     local url="http://127.0.0.1:${PORT[$p]}/" before after out requests rps p50 p99 errors
     alive "$p" || return 0
@@ -422,7 +422,7 @@ median() {
 reload_scenario() {
     local p=limpet loop start_ns end_ns before after rejected writes reloads
     alive "$p" || return 0
-    wrk_scenario rl-idle "$p"
+    wrk_scenario "$p" rl-idle
     before="$(grep -c 'configuration reloaded' "$TMP/$p.out" || true)"
     rejected="$(grep -c 'configuration rejected' "$TMP/$p.out" || true)"
     start_ns="$(date +%s%N)"
@@ -430,7 +430,7 @@ reload_scenario() {
         "$TMP/limpet/reload-a.yaml" "$TMP/limpet/reload-b.yaml" "$RELOAD_RATE" >"$TMP/reload-loop.out" 2>&1 &
     loop=$!
     PIDS+=("$loop")
-    wrk_scenario rl-busy "$p"
+    wrk_scenario "$p" rl-busy
     end_ns="$(date +%s%N)"
     after="$(grep -c 'configuration reloaded' "$TMP/$p.out" || true)"
     kill -TERM "$loop" 2>/dev/null || true
@@ -538,11 +538,9 @@ if want idle; then for p in "${PROXIES[@]}"; do idle_memory "$p"; done; fi
 for p in "${PROXIES[@]}"; do
     alive "$p" && taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d1s "http://127.0.0.1:${PORT[$p]}/" >/dev/null 2>&1 || true
 done
-# wrk_round PROXY KEY [args...] — wrk_scenario with the proxy first, as `rounds` calls it.
-wrk_round() { local p="$1" key="$2"; shift 2; wrk_scenario "$key" "$p" "$@"; }
-if want ka; then log "scenario: keep-alive GET"; rounds wrk_round ka; fi
-if want sticky; then log "scenario: sticky cookie"; rounds wrk_round sticky -H "Cookie: lb=%COOKIE%"; fi
-if want close; then log "scenario: Connection: close"; rounds wrk_round close -H "Connection: close"; fi
+if want ka; then log "scenario: keep-alive GET"; rounds wrk_scenario ka; fi
+if want sticky; then log "scenario: sticky cookie"; rounds wrk_scenario sticky -H "Cookie: lb=%COOKIE%"; fi
+if want close; then log "scenario: Connection: close"; rounds wrk_scenario close -H "Connection: close"; fi
 if want reload; then log "scenario: keep-alive GET, idle vs reloading ${RELOAD_RATE}×/s (Limpet)"; reload_scenario; fi
 if want down; then log "scenario: 100 MiB download"; rounds big_download; fi
 if want up; then log "scenario: 100 MiB upload"; rounds big_upload; fi
