@@ -79,6 +79,9 @@ final class ServerRuntime {
     var inFlight = 0
     /// Moving average of the time to the response head, in ns (leasttime); 0 until measured.
     var averageTTFB: Double = 0
+    /// The server left the configuration: its connections are not pooled any more. (A flag rather than a
+    /// lookup of `Worker.serversByURL` by URL: that hashed the URL string on every request.)
+    var retired = false
 
     func recordTTFB(_ nanoseconds: UInt64) {
         let sample = Double(nanoseconds)

@@ -185,6 +185,7 @@ final class Worker: LoopHandler {
         if loop.index == 0 { reconcileProbes(snapshot) }
         // Servers that left the configuration: close their idle connections.
         for (url, runtime) in serversByURL where keep[url] == nil {
+            runtime.retired = true
             for connection in runtime.idle { connection.close(loop: loop) }
             runtime.idle.removeAll()
         }
@@ -271,7 +272,7 @@ final class Worker: LoopHandler {
 
     func putIdle(_ connection: UpstreamConnection) {
         let server = connection.server
-        guard !draining, serversByURL[server.url] === server, server.idle.count < settings.maxIdlePerHost else {
+        guard !draining, !server.retired, server.idle.count < settings.maxIdlePerHost else {
             connection.close(loop: loop)
             return
         }

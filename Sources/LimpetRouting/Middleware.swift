@@ -179,7 +179,7 @@ public struct RetryPolicy: Sendable, Equatable {
 }
 
 /// A router's middlewares, compiled in order (SPEC §4); they act on heads only.
-public struct MiddlewareChain: Sendable {
+public final class MiddlewareChain: Sendable {
     /// Qualified names, in order.
     public let names: [String]
     /// The steps that act per request, in chain order.

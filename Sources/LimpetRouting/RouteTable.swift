@@ -1,5 +1,5 @@
 /// A compiled router: a rule that sends matching requests to one service.
-public struct Router: Sendable {
+public final class Router: Sendable {
     /// Qualified name, `app@file`.
     public let name: String
     public let rule: Rule

@@ -4,7 +4,7 @@ public enum LoadBalancingStrategy: String, Sendable, CaseIterable {
 }
 
 /// A load balancer over backend servers.
-public struct LoadBalancerService: Sendable {
+public final class LoadBalancerService: Sendable {
     public let servers: [ServerDef]
     public let passHostHeader: Bool
     /// Cookie stickiness; `values` are indexed like `servers`.
@@ -47,7 +47,7 @@ public struct WeightedChild: Sendable, Equatable {
 }
 
 /// Weighted round robin over other services.
-public struct WeightedService: Sendable {
+public final class WeightedService: Sendable {
     public let children: [WeightedChild]
     /// `values` are indexed like `children`, computed from each child's name as written.
     public let sticky: StickyCookie?

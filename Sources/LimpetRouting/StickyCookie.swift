@@ -1,6 +1,6 @@
 /// A sticky cookie of one balancer: its attributes, the value of each server, and the exact
 /// `Set-Cookie` line for each, all computed once when the snapshot is built.
-public struct StickyCookie: Sendable {
+public final class StickyCookie: Sendable {
     public let name: String
     public let secure: Bool
     public let httpOnly: Bool
