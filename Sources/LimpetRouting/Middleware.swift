@@ -179,6 +179,7 @@ public struct RetryPolicy: Sendable, Equatable {
 }
 
 /// A router's middlewares, compiled in order (SPEC §4); they act on heads only.
+/// Immutable; a class so that the request path takes it with one retain, not one per field.
 public final class MiddlewareChain: Sendable {
     /// Qualified names, in order.
     public let names: [String]

@@ -1,4 +1,5 @@
 /// A compiled router: a rule that sends matching requests to one service.
+/// Immutable; a class so that the request path takes it with one retain, not one per field.
 public final class Router: Sendable {
     /// Qualified name, `app@file`.
     public let name: String

@@ -4,6 +4,7 @@ public enum LoadBalancingStrategy: String, Sendable, CaseIterable {
 }
 
 /// A load balancer over backend servers.
+/// Immutable; a class so that the request path takes it with one retain, not one per field.
 public final class LoadBalancerService: Sendable {
     public let servers: [ServerDef]
     public let passHostHeader: Bool
@@ -47,6 +48,7 @@ public struct WeightedChild: Sendable, Equatable {
 }
 
 /// Weighted round robin over other services.
+/// Immutable; a class, like `LoadBalancerService`.
 public final class WeightedService: Sendable {
     public let children: [WeightedChild]
     /// `values` are indexed like `children`, computed from each child's name as written.

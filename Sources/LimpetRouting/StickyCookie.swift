@@ -1,5 +1,6 @@
 /// A sticky cookie of one balancer: its attributes, the value of each server, and the exact
 /// `Set-Cookie` line for each, all computed once when the snapshot is built.
+/// Immutable; a class so that the request path takes it with one retain, not one per field.
 public final class StickyCookie: Sendable {
     public let name: String
     public let secure: Bool
