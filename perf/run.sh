@@ -12,7 +12,7 @@
 #
 # Environment (all optional):
 #   DURATION=5s         length of each wrk run
-#   ROUNDS=3            rounds of each load and transfer scenario, the proxies taking turns in each round;
+#   ROUNDS=5            rounds of each load and transfer scenario, the proxies taking turns in each round;
 #                       a row is the median of the rounds
 #   CONNECTIONS=50      wrk connections
 #   BIG_REPEAT=5        100 MiB transfers per proxy, direction and round
@@ -34,7 +34,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="$ROOT/perf/out"
 DURATION="${DURATION:-5s}"
-ROUNDS="${ROUNDS:-3}"
+ROUNDS="${ROUNDS:-5}"
 CONNECTIONS="${CONNECTIONS:-50}"
 BIG_REPEAT="${BIG_REPEAT:-5}"
 IDLE_CONNS="${IDLE_CONNS:-10000}"
