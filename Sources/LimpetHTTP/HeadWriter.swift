@@ -41,12 +41,18 @@ public struct ForwardingInfo {
 /// Writes the heads the proxy sends: upstream requests, client responses and its own small answers.
 /// Header lines that are kept are copied as received (name, colon, value), each ending in CRLF.
 public enum HeadWriter {
-    /// Writes the upstream request head: `METHOD originForm HTTP/1.1`, then `Host` (`hostOverride`, else
+    /// Writes the upstream request head: `METHOD originForm HTTP/1.1` (`HTTP/1.0` for an HTTP/1.0 client, see
+    /// below), then `Host` (`hostOverride`, else
     /// the effective host — the absolute-form authority wins — else empty), then every received header
     /// except hop-by-hop ones (`Connection`, `Keep-Alive`, `Proxy-Connection`, `TE`, `Trailer`, `Upgrade`,
     /// every header a `Connection` option names) and except `Host`, then the forwarding headers, then
     /// `Connection: Upgrade` when `head.upgrade` (the `Upgrade` header is then kept), then CRLF.
     /// `Content-Length` and `Transfer-Encoding` are kept as they came: the body is forwarded verbatim.
+    ///
+    /// An HTTP/1.0 client's request goes upstream as HTTP/1.0 with `Connection: keep-alive`: a server must not
+    /// answer HTTP/1.0 with chunked framing (RFC 9112 §6.1), which such a client cannot read, so the response
+    /// comes with a `Content-Length` or delimited by the close, and the upstream connection stays poolable when
+    /// the server keeps it alive.
     ///
     /// Forwarding headers: `X-Forwarded-For` is the client IP, appended to the received values
     /// (`a, b, client`) when the peer is trusted. Untrusted peers' `X-Forwarded-*` (any name with that
@@ -76,7 +82,7 @@ public enum HeadWriter {
             if !head.originForm.isEmpty && b[Int(head.originForm.start)] == ASCII.question { w.append(byte: ASCII.slash) }
             w.append(span: head.originForm, of: b)
         }
-        w.append(" HTTP/1.1\r\nHost: ")
+        w.append(head.version == .http10 ? " HTTP/1.0\r\nHost: " : " HTTP/1.1\r\nHost: ")
         let edits = info.edits
         if let host = info.hostOverride {
             w.append(host)
@@ -159,7 +165,11 @@ public enum HeadWriter {
             w.append(info.clientIP)
             w.append("\r\n")
         }
-        if head.upgrade { w.append("Connection: Upgrade\r\n") }
+        if head.upgrade {
+            w.append("Connection: Upgrade\r\n")
+        } else if head.version == .http10 {
+            w.append("Connection: keep-alive\r\n")
+        }
         w.append("\r\n")
     }
 

@@ -83,6 +83,18 @@ func rewriteResponse(_ text: String, extra: String = "", close: Bool = false, an
                 + "\r\n")
     }
 
+    /// An HTTP/1.0 client's request goes upstream as HTTP/1.0, so the server cannot answer it chunked, and asks
+    /// for keep-alive so that the upstream connection can be pooled; the client's own `Connection` stays hop-by-hop.
+    @Test func http10RequestGoesUpstreamAsHTTP10WithKeepAlive() throws {
+        let (out, _) = try rewriteRequest("GET /old HTTP/1.0\r\nHost: h\r\nConnection: close\r\n\r\n")
+        #expect(out.hasPrefix("GET /old HTTP/1.0\r\nHost: h\r\n"))
+        #expect(out.hasSuffix("\r\nConnection: keep-alive\r\n\r\n"))
+        #expect(!out.contains("close"))
+        let (modern, _) = try rewriteRequest("GET /new HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(modern.hasPrefix("GET /new HTTP/1.1\r\n"))
+        #expect(!modern.contains("Connection"))
+    }
+
     @Test func trustedPeerForwardingKeptAndForAppended() throws {
         let text =
             "GET / HTTP/1.1\r\nHost: app.example.com:8080\r\nX-Forwarded-For: 1.1.1.1, 2.2.2.2\r\n"
@@ -156,8 +168,9 @@ func rewriteResponse(_ text: String, extra: String = "", close: Bool = false, an
     @Test func http10WithoutHostSendsEmptyHost() throws {
         let (out, _) = try rewriteRequest("GET /x HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
         #expect(
-            out == "GET /x HTTP/1.1\r\nHost: \r\nX-Forwarded-For: 10.0.0.7\r\nX-Forwarded-Proto: http\r\n"
-                + "X-Forwarded-Port: 80\r\nX-Forwarded-Server: edge-1\r\nX-Real-Ip: 10.0.0.7\r\n\r\n")
+            out == "GET /x HTTP/1.0\r\nHost: \r\nX-Forwarded-For: 10.0.0.7\r\nX-Forwarded-Proto: http\r\n"
+                + "X-Forwarded-Port: 80\r\nX-Forwarded-Server: edge-1\r\nX-Real-Ip: 10.0.0.7\r\n"
+                + "Connection: keep-alive\r\n\r\n")
     }
 
     @Test func upgradeKeepsUpgradeHeader() throws {

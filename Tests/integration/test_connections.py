@@ -10,7 +10,7 @@ import pytest
 
 import conftest
 from conftest import standard_dynamic
-from support import Closed, Conn, build_request, get, parse_whoami
+from support import Closed, Conn, build_request, get, parse_whoami, pattern_sha256
 
 
 def remote_port(resp):
@@ -79,7 +79,7 @@ def test_http10_request_answered_and_closed(stack):
     with Conn(stack.port) as c:
         resp = c.request("GET", "/ten", version="HTTP/1.0")
         assert resp.status == 200, resp
-        assert parse_whoami(resp.text)["request_line"].startswith("GET /ten HTTP/1.")
+        assert parse_whoami(resp.text)["request_line"] == "GET /ten HTTP/1.0", "asked upstream in the client's version"
         closed, extra = c.wait_closed()
         assert closed and not extra, "an HTTP/1.0 connection without keep-alive must close"
 
@@ -91,6 +91,22 @@ def test_http10_keep_alive(stack):
                              headers=[("Connection", "keep-alive")])
             assert resp.status == 200, resp
             assert resp.framing == "length", "a 1.0 keep-alive response needs a Content-Length"
+
+
+@pytest.mark.parametrize("size", [1000, 3 * 1024 * 1024], ids=["1KB", "3MiB"])
+def test_http10_client_never_gets_chunked_framing(stack, size):
+    """whoami's /data?chunked=1 answers HTTP/1.1 chunked, HTTP/1.0 close-delimited. An HTTP/1.0 client cannot
+    read chunked framing (RFC 9112 §6.1), so the request goes upstream in HTTP/1.0 and the body comes back
+    whole and plain, ended by the close."""
+    with Conn(stack.port, timeout=60) as c:
+        resp = c.request("GET", f"/data?size={size}&chunked=1", version="HTTP/1.0",
+                         headers=[("Connection", "keep-alive")])
+        assert resp.status == 200, resp
+        assert resp.framing == "close", f"an HTTP/1.0 client got {resp.framing} framing"
+        assert resp.body_length == size
+        assert resp.body_sha256 == pattern_sha256(size)
+        closed, extra = c.wait_closed()
+        assert closed and not extra
 
 
 def test_client_connection_close_honoured(stack):
