@@ -73,6 +73,7 @@ extension ClientConnection {
 
     private func startExchange(_ head: RequestHead, source: UnsafeRawBufferPointer) {
         clearDeadline()
+        startWriteTimeout(worker.entryPoints[entryPoint].writeTimeout)
         requestMethod = head.method
         requestKeepAlive = head.keepAlive  // HTTP/1.0 only with "Connection: keep-alive"
         requestIsHTTP10 = head.version == .http10

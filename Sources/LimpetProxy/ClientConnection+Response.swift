@@ -173,6 +173,7 @@ extension ClientConnection {
     func startTunnel() {
         guard requestPhase == .done, !tunnelling else { return }
         tunnelling = true
+        writeDeadline = 0  // a tunnel lives as long as its peers talk
         if let b = requestCopy { worker.copyBuffers.give(b); requestCopy = nil }  // the upgrade request's body is out
         // Bytes the client sent after its upgrade request belong to the tunnel.
         requestFlow = BodyFlow(BodyTracker(.tunnel), capacity: settings.bufferSize,
@@ -294,6 +295,7 @@ extension ClientConnection {
     /// Both flows are finished: pool the upstream if it is clean, then read the next request or close.
     func endExchange() {
         requestsServed += 1
+        writeDeadline = 0
         releaseInFlight()
         releaseMiddlewareHolds()
         if let upstream {

@@ -112,10 +112,12 @@ final class ClientConnection: LoopHandler {
     /// Middleware state of the exchange; allocated the first time the connection is routed through a chain.
     var middleware: MiddlewareExchange?
 
-    // Timer.
+    // Timer: one deadline at a time for the step under way (`timerReason`), plus the exchange's `writeTimeout`.
     var deadline: UInt64 = 0
     var armedDeadline: UInt64 = 0
     var timerReason = TimerReason.none
+    /// When this exchange's response must be written by (`respondingTimeouts.writeTimeout`); 0 for none.
+    var writeDeadline: UInt64 = 0
 
     init(fd: Int32, worker: Worker, entryPoint: Int) {
         self.fd = fd
@@ -294,6 +296,18 @@ final class ClientConnection: LoopHandler {
     func setDeadline(_ at: UInt64, _ reason: TimerReason) {
         deadline = at
         timerReason = reason
+        armTimer(at)
+    }
+
+    /// Starts the exchange's `writeTimeout` (Traefik's: from the end of the request head to the end of the
+    /// response); 0 means none.
+    func startWriteTimeout(_ nanoseconds: UInt64) {
+        writeDeadline = nanoseconds == 0 ? 0 : loop.now &+ nanoseconds
+        if writeDeadline != 0 { armTimer(writeDeadline) }
+    }
+
+    /// Makes the loop call `timerFired` by `at`; a timer armed for later fires anyway and finds nothing due.
+    private func armTimer(_ at: UInt64) {
         if armedDeadline == 0 || at < armedDeadline {
             armedDeadline = at
             loop.arm(registration, at: at)
@@ -312,10 +326,16 @@ final class ClientConnection: LoopHandler {
 
     func timerFired() {
         armedDeadline = 0
-        guard deadline != 0, !closing else { return }
-        guard loop.now >= deadline else {
-            armedDeadline = deadline
-            loop.arm(registration, at: deadline)
+        guard !closing else { return }
+        if writeDeadline != 0 && loop.now >= writeDeadline {
+            writeDeadline = 0
+            writeTimedOut()
+            return
+        }
+        guard deadline != 0 && loop.now >= deadline else {
+            // Nothing due yet: wait for the earlier of the deadlines still set.
+            let next = deadline == 0 ? writeDeadline : writeDeadline == 0 ? deadline : min(deadline, writeDeadline)
+            if next != 0 { armTimer(next) }
             return
         }
         let reason = timerReason
@@ -339,6 +359,17 @@ final class ClientConnection: LoopHandler {
         case .retryWait:
             dial()
         }
+    }
+
+    /// `writeTimeout` passed before the response was written whole. A response whose head has not gone out is
+    /// answered 504 now (Traefik's Go server would only fail its first write, once the backend answered, and
+    /// close without a response); one under way is cut off, as in Traefik, and the client sees the close.
+    func writeTimedOut() {
+        let notStarted = (responsePhase == .idle || responsePhase == .readingHead) && !localResponse
+        let client = String(decoding: clientIP, as: UTF8.self), from = server?.url ?? "Limpet"
+        let outcome = notStarted ? "answered 504" : "connection closed"
+        worker.logger.warning("response to \(client) from \(from) not written within writeTimeout: \(outcome)")
+        if notStarted { failUpstream(status: 504, body: "Gateway Timeout") } else { abort() }
     }
 
     // MARK: ending

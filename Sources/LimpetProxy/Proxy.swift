@@ -263,6 +263,7 @@ extension EngineSettings {
 extension EntryPointSettings {
     init(_ config: EntryPointConfig) {
         self.init(name: config.name, readTimeout: config.readTimeout.wholeNanoseconds,
+                  writeTimeout: config.writeTimeout.wholeNanoseconds,
                   idleTimeout: config.idleTimeout.wholeNanoseconds, trusted: config.trustedIPs,
                   insecureForwarded: config.insecureForwarded, port: config.port,
                   acceptGrace: config.requestAcceptGraceTimeout.wholeNanoseconds)

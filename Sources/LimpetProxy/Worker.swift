@@ -64,6 +64,8 @@ struct EngineSettings: Sendable {
 struct EntryPointSettings: Sendable {
     var name: String
     var readTimeout: UInt64
+    /// 0: none.
+    var writeTimeout: UInt64 = 0
     var idleTimeout: UInt64
     var trusted: [IPRange]
     var insecureForwarded: Bool

@@ -32,6 +32,71 @@ def test_idle_timeout_closes_keep_alive(make_limpet, backends):
         assert not extra, f"unexpected bytes on an idle connection: {extra!r}"
 
 
+def _write_timeout_limpet(make_limpet, backends, timeout="1s"):
+    return make_limpet(standard_dynamic(backends.a, backends.b, backends.rec, backends.dead_url),
+                       entry_extra={"transport": {"respondingTimeouts": {"writeTimeout": timeout}}})
+
+
+def test_write_timeout_answers_504_when_the_backend_is_too_slow(make_limpet, backends):
+    limpet = _write_timeout_limpet(make_limpet, backends)
+    with Conn(limpet.port, timeout=15) as c:
+        started = time.monotonic()
+        r = c.request("GET", "/slow?ms=4000")
+        took = time.monotonic() - started
+        assert r.status == 504, r
+        assert took < 3.5, f"the 504 came {took:.1f}s after the request, not at the 1s writeTimeout"
+        closed, extra = c.wait_closed()
+        assert closed and not extra
+    assert "not written within writeTimeout: answered 504" in limpet.log_text()
+    assert get(limpet.port, "/").status == 200
+
+
+def test_write_timeout_cuts_a_response_the_client_stops_reading(make_limpet, backends):
+    """64 MiB is more than every buffer between the backend and the client: once the client stops reading,
+    the response cannot be written whole, and at the timeout the connection closes with the body cut short."""
+    limpet = _write_timeout_limpet(make_limpet, backends)
+    size = 64 * 1024 * 1024
+    with Conn(limpet.port, timeout=15) as c:
+        c.send(build_request("GET", f"/data?size={size}"))
+        head = c.read_head()
+        assert head.status == 200, head
+        time.sleep(3)  # not reading
+        got = len(c.buf)
+        c.buf.clear()
+        while True:
+            try:
+                chunk = c.sock.recv(1 << 20)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            got += len(chunk)
+        assert got < size, "the whole body arrived although the client stopped reading past writeTimeout"
+    assert "not written within writeTimeout: connection closed" in limpet.log_text()
+
+
+def test_write_timeout_spares_idle_keep_alive_and_tunnels(make_limpet, backends):
+    """The timeout runs from a request's head to the end of its response: not while a keep-alive connection
+    waits for its next request, and not over a tunnel after its 101."""
+    limpet = _write_timeout_limpet(make_limpet, backends)
+    with Conn(limpet.port, timeout=15) as c:
+        assert c.request("GET", "/first").status == 200
+        time.sleep(2)
+        assert c.is_open(), "an idle keep-alive connection was closed by writeTimeout"
+        assert c.request("GET", "/second").status == 200
+    with Conn(limpet.port, timeout=15) as c:
+        c.send(build_request("GET", "/tunnel", headers=[("Connection", "Upgrade"), ("Upgrade", "x-echo")]))
+        assert c.read_head().status == 101
+        time.sleep(2)
+        c.send(b"still here")
+        got = bytearray(c.buf)
+        while len(got) < len(b"still here"):
+            chunk = c.sock.recv(1024)
+            assert chunk, "the tunnel was closed by writeTimeout"
+            got += chunk
+        assert bytes(got) == b"still here"
+
+
 def test_sigterm_lets_in_flight_request_finish(make_limpet, backends):
     gated = GatedBackend()
     try:
