@@ -359,6 +359,7 @@ final class ClientConnection: LoopHandler {
         case .retryWait:
             dial()
         }
+        if writeDeadline != 0 && !closing { armTimer(writeDeadline) }  // still running, whatever came next
     }
 
     /// `writeTimeout` passed before the response was written whole. A response whose head has not gone out is
