@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "LimpetIOTests", dependencies: ["LimpetIO", "CShims"]),
         .testTarget(name: "LimpetRoutingTests", dependencies: ["LimpetRouting"]),
         .testTarget(name: "LimpetConfigTests", dependencies: ["LimpetConfig"]),
-        .testTarget(name: "LimpetProxyTests", dependencies: ["LimpetProxy", "LimpetHTTP"]),
+        .testTarget(name: "LimpetProxyTests", dependencies: ["LimpetProxy", "LimpetHTTP", "LimpetRouting"]),
         .testTarget(name: "LimpetProvidersTests",
                     dependencies: ["LimpetProviders", "LimpetConfig", .product(name: "Logging", package: "swift-log")]),
     ]

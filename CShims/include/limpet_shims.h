@@ -20,6 +20,8 @@ int limpet_socket_tcp(int family);
 /// accept4 with SOCK_NONBLOCK|SOCK_CLOEXEC. Returns the fd or -errno.
 int limpet_accept(int fd, struct sockaddr_storage *peer, socklen_t *peer_len);
 int limpet_set_nodelay(int fd);
+/* SO_SNDBUF; 0 or -errno. */
+int limpet_set_sndbuf(int fd, int bytes);
 /// connect(2) on a non-blocking socket: 0, or -errno (-EINPROGRESS while pending).
 int limpet_connect(int fd, const struct sockaddr *addr, socklen_t len);
 /// The pending error of a socket (SO_ERROR), as a positive errno or 0.

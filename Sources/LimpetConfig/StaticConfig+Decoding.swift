@@ -258,7 +258,8 @@ extension StaticConfig {
         var e = EngineConfig()
         guard let f = r.fields(node, path: "engine",
                                keys: Keys(["workers", "io", "spliceThreshold", "splice", "bufferSize",
-                                           "maxConnections", "ringEntries", "deferAccept"])) else { return e }
+                                           "maxConnections", "ringEntries", "deferAccept",
+                                           "upstreamSendBuffer"])) else { return e }
         e.workers = r.int(f["workers"], path: "engine.workers", range: 0...1024) ?? e.workers
         if let node = f["io"], let text = r.string(node, path: "engine.io") {
             if let io = EngineConfig.IO(rawValue: text.lowercased()) {
@@ -280,6 +281,8 @@ extension StaticConfig {
             ?? e.bufferSize
         e.maxConnections = r.int(f["maxConnections"], path: "engine.maxConnections", range: 0...Int.max)
             ?? e.maxConnections
+        e.upstreamSendBuffer = sizeIn(f["upstreamSendBuffer"], path: "engine.upstreamSendBuffer",
+                                      range: 0...(64 * 1024 * 1024), r) ?? e.upstreamSendBuffer
         e.ringEntries = r.int(f["ringEntries"], path: "engine.ringEntries", range: 1...32768) ?? e.ringEntries
         if let node = f["deferAccept"], let delay = r.duration(node, path: "engine.deferAccept") {
             if delay <= .seconds(600) {

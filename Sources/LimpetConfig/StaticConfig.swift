@@ -126,6 +126,9 @@ public struct EngineConfig: Sendable {
     /// 0: limited by RLIMIT_NOFILE.
     public var maxConnections = 0
     public var ringEntries = 4096
+    /// `SO_SNDBUF` of every upstream socket (HAProxy's `tune.sndbuf.server`); 0 leaves it to the kernel's
+    /// autotuning. A small one bounds the kernel memory a slow server can make a connection hold.
+    public var upstreamSendBuffer = 0
     /// How long the kernel holds a new connection that has sent nothing before Limpet accepts it
     /// (`TCP_DEFER_ACCEPT`); zero accepts every connection as its handshake completes. HTTP clients speak first,
     /// so a connection usually reaches Limpet together with its request: one wake-up instead of two, and a client

@@ -71,7 +71,7 @@ extension ClientConnection {
     }
 
     private func settle(_ i: Int, in balancer: LoadBalancerService, runtime: ServiceRuntime) -> ServerRuntime {
-        if let state = middleware, state.retryPolicy != nil {
+        if let state = middleware, state.retry.policy != nil {
             state.balancedService = runtime
             state.balancedIndex = i
         }

@@ -8,9 +8,7 @@ final class MiddlewareExchange {
     /// `customResponseHeaders` for the response head.
     var responseEdits: HeaderEdits?
     /// The `retry` middleware's policy, tries made so far and the wait before the next dial.
-    var retryPolicy: RetryPolicy?
-    var attempt = 1
-    var retryDelay: UInt64 = 0
+    var retry = RetryState()
     /// `inFlightReq` slots held, released when the exchange ends.
     var heldLimits: [(InFlightLimiter, UInt64)] = []
     /// The load balancer that chose the server, and the server's index in it (where a retry goes next).
@@ -19,10 +17,31 @@ final class MiddlewareExchange {
 
     func reset() {
         responseEdits = nil
-        retryPolicy = nil
-        attempt = 1
-        retryDelay = 0
+        retry = RetryState()
         balancedService = nil
+    }
+}
+
+/// The `retry` middleware within one exchange: its policy, the tries made and the wait before the next dial.
+struct RetryState {
+    var policy: RetryPolicy?
+    private(set) var attempt = 1
+    private(set) var delay: UInt64 = 0
+
+    init(policy: RetryPolicy? = nil) { self.policy = policy }
+
+    /// Counts another try when the policy allows one, with its backoff as the wait before it.
+    mutating func next() -> Bool {
+        guard let policy, attempt < policy.attempts else { return false }
+        attempt += 1
+        delay = policy.backoff(beforeAttempt: attempt)
+        return true
+    }
+
+    /// The wait before the dial now due; 0 once taken.
+    mutating func takeDelay() -> UInt64 {
+        defer { delay = 0 }
+        return delay
     }
 }
 
@@ -53,7 +72,7 @@ extension ClientConnection {
         worker.lineScratch.removeAll(keepingCapacity: true)
         let state = middleware ?? MiddlewareExchange()
         middleware = state
-        state.retryPolicy = chain.retry
+        state.retry = RetryState(policy: chain.retry)
         state.responseEdits = chain.responseEdits
         for step in chain.steps {
             switch step {
@@ -102,18 +121,18 @@ extension ClientConnection {
                 line += "\r\n".utf8
                 worker.lineScratch = line
                 let status = redirect.status(isGet: head.method == .get)
-                answer(status, body: HTTPStatus.reasonPhrase(status), close: requestHasBody, extra: true)
+                answer(status, body: HTTPStatus.reasonPhrase(status), close: exchange.request.hasBody, extra: true)
                 return nil
             case .ipAllowList(let list):
                 guard let address = clientAddress(list, source: source), list.allows(address) else {
-                    answer(403, body: "Forbidden", close: requestHasBody)
+                    answer(403, body: "Forbidden", close: exchange.request.hasBody)
                     return nil
                 }
             case .inFlightReq(let limiter):
                 let key = MiddlewareChain.sourceKey(head.effectiveHost.map { $0.bytes(in: source) }
                                                     ?? UnsafeRawBufferPointer(start: nil, count: 0))
                 guard limiter.acquire(key) else {
-                    answer(429, body: "Too Many Requests", close: requestHasBody)
+                    answer(429, body: "Too Many Requests", close: exchange.request.hasBody)
                     return nil
                 }
                 state.heldLimits.append((limiter, key))
@@ -122,7 +141,7 @@ extension ClientConnection {
                 if let wait = limiter.take(key, now: loop.now) {
                     worker.lineScratch.removeAll(keepingCapacity: true)
                     worker.lineScratch += "Retry-After: \((wait + 999_999_999) / 1_000_000_000)\r\n".utf8
-                    answer(429, body: "Too Many Requests", close: requestHasBody, extra: true)
+                    answer(429, body: "Too Many Requests", close: exchange.request.hasBody, extra: true)
                     return nil
                 }
             }
@@ -140,7 +159,7 @@ extension ClientConnection {
 
     /// A middleware's own answer; the head stays consumed, a body not yet read closes the connection.
     private func answer(_ status: Int, body: StaticString, close: Bool, extra: Bool = false) {
-        requestPhase = .done
+        exchange.requestDone()
         releaseMiddlewareHolds()
         if extra {
             worker.lineScratch.withUnsafeBytes { respondLocally(status: status, body: body, close: close, extra: $0) }
@@ -202,11 +221,7 @@ extension ClientConnection {
     /// there is one (a sticky session on it moves as rendezvous hashing says, the same on every replica), after
     /// the policy's backoff. Returns false when the request cannot be retried.
     func retryWithPolicy() -> Bool {
-        guard let state = middleware, let policy = state.retryPolicy, state.attempt < policy.attempts,
-              !responseStarted, !retryWhenQuiet, pendingFailure == nil,
-              requestPhase == .connecting || requestPhase == .sendingHead || !requestHasBody
-        else { return false }
-        state.attempt += 1
+        guard let state = middleware, exchange.policyMayRetry, state.retry.next() else { return false }
         recordPassiveFailure()
         if let (next, cookie) = alternativeServer() {
             setCookie = Array(setCookie[..<balancerCookieOffset]) + cookie
@@ -214,8 +229,7 @@ extension ClientConnection {
             countInFlight(next)
         }
         failover = nil
-        state.retryDelay = policy.backoff(beforeAttempt: state.attempt)
-        retried = false
+        exchange.policyRetries()
         retry()
         return true
     }

@@ -35,9 +35,8 @@ extension ClientConnection {
             abort()  // the client closed (or failed) between requests: nothing to answer
             return
         }
-        if inStart == inEnd || timerReason == .idle {
-            setTimeout(worker.entryPoints[entryPoint].readTimeout, .readHead)
-        }
+        exchange.headBytesArrived(first: inStart == inEnd, readTimeout: entryPointSettings.readTimeout, now: loop.now)
+        armTimer()
         inEnd += Int(result)
         parseHead()
     }
@@ -72,15 +71,10 @@ extension ClientConnection {
     }
 
     private func startExchange(_ head: RequestHead, source: UnsafeRawBufferPointer) {
-        clearDeadline()
-        startWriteTimeout(worker.entryPoints[entryPoint].writeTimeout)
-        requestMethod = head.method
-        requestKeepAlive = head.keepAlive  // HTTP/1.0 only with "Connection: keep-alive"
-        requestIsHTTP10 = head.version == .http10
-        requestUpgrade = head.upgrade
-        requestIdempotent = head.method.isIdempotent
+        exchange.begin(Exchange.Request(head), writeTimeout: entryPointSettings.writeTimeout, now: loop.now)
+        armTimer()
         let framing = head.bodyFraming
-        requestHasBody = framing != .none
+        let hasBody = framing != .none
         requestBody = BodyTracker(framing)
         // Chunk framing that already arrived behind the head is checked before anything is forwarded, so a
         // malformed body is rejected without the upstream ever seeing the request. (Framing errors that arrive
@@ -90,7 +84,7 @@ extension ClientConnection {
             let behind = UnsafeRawBufferPointer(rebasing: source[head.headLength...])
             if probe.take(behind) == nil {
                 inStart += head.headLength
-                requestPhase = .done
+                exchange.requestDone()
                 respondLocally(status: 400, body: "400 Bad Request", close: true)
                 return
             }
@@ -102,8 +96,8 @@ extension ClientConnection {
         }
         guard let table = worker.routeTable(entryPoint: entryPoint) else {
             inStart += head.headLength
-            requestPhase = .done
-            respondLocally(status: 404, body: "404 page not found", close: requestHasBody)
+            exchange.requestDone()
+            respondLocally(status: 404, body: "404 page not found", close: hasBody)
             return
         }
         // The peer address is not kept per connection (memory per idle connection): looked up only for
@@ -113,8 +107,8 @@ extension ClientConnection {
                                source: source, peer: table.usesClientIP ? peerAddress() : nil)
         guard let router = table.match(view) else {
             inStart += head.headLength
-            requestPhase = .done
-            respondLocally(status: 404, body: "404 page not found", close: requestHasBody)
+            exchange.requestDone()
+            respondLocally(status: 404, body: "404 page not found", close: hasBody)
             return
         }
         var rewrite = Rewrite()
@@ -128,17 +122,15 @@ extension ClientConnection {
         setCookie = []
         guard let chosen = chooseServer(service: router.serviceIndex, source: source) else {
             inStart += head.headLength
-            requestPhase = .done
-            respondLocally(status: 503, body: "no available server", close: requestHasBody)
+            exchange.requestDone()
+            respondLocally(status: 503, body: "no available server", close: hasBody)
             return
         }
         server = chosen
         countInFlight(chosen)
 
         // Rewrite the head for the upstream now, while the scanner's offsets are valid.
-        let buffer = headBuffer ?? worker.buffers.take()
-        headBuffer = buffer
-        var writer = ByteWriter(buffer, capacity: settings.bufferSize)
+        var writer = requestHead.writer(from: worker.buffers)
         let passHost = passHostHeader
         let edits = router.chain?.requestEdits
         clientIP.withUnsafeBytes { ip in
@@ -157,16 +149,15 @@ extension ClientConnection {
         }
         inStart += head.headLength
         guard !writer.overflowed else {
-            requestPhase = .done
+            exchange.requestDone()
             respondLocally(status: 431, body: "431 Request Header Fields Too Large", close: true)
             return
         }
         // A small body that arrived with the head goes out in the same send.
         inStart += coalesce(from: inBuffer + inStart, count: inEnd - inStart, body: &requestBody, into: &writer)
-        requestFlow = BodyFlow(requestBody, capacity: settings.bufferSize, spliceThreshold: settings.spliceThreshold,
+        requestFlow.body = BodyFlow(requestBody, capacity: settings.bufferSize, spliceThreshold: settings.spliceThreshold,
                                pipeSize: settings.pipeSize, start: inStart, taken: inStart, end: inEnd)
-        headLength = writer.count
-        headSent = 0
+        requestHead.written(writer)
         if let idle = worker.takeIdle(chosen) {
             attach(idle)
             sendHead()
@@ -187,15 +178,16 @@ extension ClientConnection {
         let fd = limpet_socket_tcp(server.address.family)
         guard fd >= 0 else {
             worker.logger.error("dial \(server.url): \(IOError("socket", errno: -fd))")
-            failUpstream(status: 502, body: "Bad Gateway")
+            failUpstream(status: 502)
             return
         }
+        if settings.upstreamSendBuffer > 0 { _ = limpet_set_sndbuf(fd, Int32(settings.upstreamSendBuffer)) }
         let connection = UpstreamConnection(fd: fd, server: server, loop: loop)
         let address = server.address
         connection.dialing = address
         attach(connection)
-        requestPhase = .connecting
-        setTimeout(settings.dialTimeout, .dial)
+        exchange.dialling(timeout: settings.dialTimeout, now: loop.now)
+        armTimer()
         upstreamSubmit { upstream, poller in
             poller.connect(fd: upstream.fd, address: address.pointer, length: address.length,
                            token: upstream.token(Op.upstreamConnect))
@@ -203,7 +195,7 @@ extension ClientConnection {
     }
 
     func connected(_ result: Int32) {
-        clearDeadline()
+        exchange.connected()
         upstream?.dialing = nil
         guard result >= 0 else {
             worker.logger.warning("dial \(server?.url ?? "?"): \(IOError("connect", errno: -result))")
@@ -219,232 +211,109 @@ extension ClientConnection {
                 dial()
                 return
             }
-            if !retryWithPolicy() { failUpstream(status: 502, body: "Bad Gateway") }
+            if !retryWithPolicy() { failUpstream(status: 502) }
             return
         }
         sendHead()
     }
 
     func sendHead() {
-        requestPhase = .sendingHead
-        guard let buffer = headBuffer else { return }
+        let readsResponse = exchange.sendingHead()
+        let (bytes, count) = requestHead.unsent
         upstreamSubmit { upstream, poller in
-            poller.send(fd: upstream.fd, from: buffer + headSent, count: headLength - headSent,
-                        token: upstream.token(Op.upstreamSend))
+            poller.send(fd: upstream.fd, from: bytes, count: count, token: upstream.token(Op.upstreamSend))
         }
         // Read the response from now on rather than after the send completes: saves a loop round trip.
-        if responsePhase == .idle { startResponse() }
+        if readsResponse { startResponse() }
     }
 
-    func requestSent(_ result: Int32) {
+    func requestHeadSent(_ result: Int32) {
         guard result >= 0 else {
             requestWriteFailed(result)
             return
         }
-        if requestPhase == .sendingHead {
-            headSent += Int(result)
-            if headSent < headLength {
-                sendHead()
-                return
-            }
-            requestPhase = .body
-        } else {
-            requestFlow.sent(Int(result))
+        if !requestHead.didSend(Int(result)) {
+            sendHead()
+            return
         }
-        driveRequest()
+        exchange.headSent()
+        drive(.request)
     }
 
     func requestWriteFailed(_ result: Int32) {
-        if responsePhase == .readingHead && !responseStarted, let upstream, upstream.pending > 0 {
-            // The response read is still out: what it returns decides (a stale pooled connection reads EOF and
-            // is retried; a server that answered before closing its side gets its answer through).
-            requestPhase = .done
-            closeAfterResponse = true
+        let busy = (upstream?.pending ?? 0) > 0
+        switch exchange.requestWriteFailed(reusedConnection: upstream?.reused ?? false, upstreamBusy: busy) {
+        case .awaitResponse:
             return
-        }
-        if canRetry {
+        case .retry:
             retry()
-        } else if retryWithPolicy() {
-            return
-        } else if responsePhase == .idle || responsePhase == .readingHead {
-            worker.logger.warning("send to \(server?.url ?? "?"): \(IOError("send", errno: -result))")
-            failUpstream(status: 502, body: "Bad Gateway")
-        } else {
-            abort()
+        case .retryWithPolicy(let elseFail):
+            if retryWithPolicy() { return }
+            if elseFail {
+                worker.logger.warning("send to \(server?.url ?? "?"): \(IOError("send", errno: -result))")
+                failUpstream(status: 502)
+            } else {
+                abort()
+            }
         }
     }
 
-    /// A pooled connection the server closed under us, before any response byte, for a request that can be
-    /// repeated: try once more on a fresh connection (SPEC §6).
-    var canRetry: Bool {
-        guard let upstream else { return false }
-        return !retried && upstream.reused && !responseStarted && requestIdempotent && !requestHasBody
-    }
+    /// Whether the idempotent retry (SPEC §6) applies to a failure now.
+    var canRetry: Bool { exchange.canRetry(reusedConnection: upstream?.reused ?? false) }
 
     /// Retries once the old upstream socket has nothing in flight (its send may still be completing).
     func retry() {
         guard let old = upstream else { return }
         if old.pending > 0 {
-            retryWhenQuiet = true
+            exchange.wait(.retry)
             loop.poller.cancel(fd: old.fd)
             return
         }
-        retryWhenQuiet = false
-        retried = true
-        closeAfterResponse = !requestKeepAlive
         old.owner = nil
         old.close(loop: loop)
         upstream = nil
-        headSent = 0
-        responsePhase = .idle
+        requestHead.rewind()
         responseStart = 0
         responseEnd = 0
-        clearDeadline()
-        if let state = middleware, state.retryDelay > 0 {
-            requestPhase = .connecting
-            setTimeout(state.retryDelay, .retryWait)  // the retry middleware's backoff
-            state.retryDelay = 0
-        } else {
-            dial()
+        let delay = middleware?.retry.takeDelay() ?? 0  // the retry middleware's backoff
+        switch exchange.retrying(delay: delay, now: loop.now) {
+        case .dialNow: dial()
+        case .waitThenDial: armTimer()
         }
     }
 
     /// The upstream failed before Limpet wrote any of the response: answer with `status` once the upstream socket
     /// has nothing left in flight, then close the client connection.
-    func failUpstream(status: Int, body: StaticString) {
-        clearDeadline()
+    func failUpstream(status: Int) {
         if status == 502 || status == 504 { recordPassiveFailure() }
         guard let upstream else {
-            respondLocally(status: status, body: body, close: true)
+            exchange.clearTimeout()
+            respondLocally(status: status, body: Self.failureBody(status), close: true)
             return
         }
-        pendingFailure = (status, body)
+        exchange.wait(.fail(status: status))
         if upstream.pending > 0 {
             loop.poller.cancel(fd: upstream.fd)
         } else {
-            finishFailure()
+            finishFailure(status: status)
         }
     }
 
-    func finishFailure() {
-        guard let (status, body) = pendingFailure, let upstream, upstream.pending == 0 else { return }
-        pendingFailure = nil
+    func finishFailure(status: Int) {
+        guard let upstream, upstream.pending == 0 else { return }
+        exchange.upstreamFailed()
         releaseInFlight()
         upstream.owner = nil
         upstream.close(loop: loop)
         self.upstream = nil
-        requestPhase = .done
-        respondLocally(status: status, body: body, close: true)
+        respondLocally(status: status, body: Self.failureBody(status), close: true)
     }
 
-    // MARK: request body
-
-    /// Moves the request body on, as `requestFlow` says (client → upstream).
-    func driveRequest() {
-        guard requestPhase == .body, let upstream else { return }
-        let buffer = takeInBuffer()
-        let step = requestFlow.step(buffer: buffer)
-        if step.malformed {
-            worker.logger.debug("bad chunked request body from \(String(decoding: clientIP, as: UTF8.self))")
-            if responsePhase == .readingHead || responsePhase == .idle {
-                failUpstream(status: 400, body: "400 Bad Request")
-            } else {
-                abort()
-            }
-            return
-        }
-        switch step.write {
-        case .send(let offset, let count):
-            upstreamSubmit { upstream, poller in
-                poller.send(fd: upstream.fd, from: buffer + offset, count: count, token: upstream.token(Op.upstreamSend))
-            }
-        case .spliceOut(let index, let count, let more):
-            if let copy = requestCopy {
-                let from = worker.copyBuffers.half(index, of: copy) + requestFlow.offset(inPipe: index)
-                upstreamSubmit { upstream, poller in
-                    poller.send(fd: upstream.fd, from: from, count: count, token: upstream.token(Op.upstreamSpliceOut))
-                }
-                break
-            }
-            guard let pipe = pipe(index, of: &requestPipes) else { return abort() }
-            upstreamSubmit { upstream, poller in
-                poller.splice(from: pipe.readEnd, to: upstream.fd, count: count, socket: upstream.fd, intoSocket: true,
-                              more: more, token: upstream.token(Op.upstreamSpliceOut))
-            }
-        default:
-            break
-        }
-        switch step.read {
-        case .recv(let offset, let count):
-            clientRecv(into: buffer + offset, count: count)
-        case .spliceIn(let index, let count):
-            if let copy = copyBuffer(&requestCopy, pipes: requestPipes, tunnel: tunnelling) {
-                clientCopy(worker.copyBuffers.half(index, of: copy), count: min(count, worker.copyBuffers.halfSize),
-                           out: false)
-                break
-            }
-            guard let pipe = pipe(index, of: &requestPipes) else { return abort() }
-            clientSplice(from: fd, to: pipe.writeEnd, count: count, intoSocket: false, more: false)
-        default:
-            break
-        }
-        if step.finished {
-            // What follows the body in the buffer is the next (pipelined) request.
-            inStart = requestFlow.taken
-            inEnd = requestFlow.end
-            if tunnelling {
-                shutdown(upstream.fd, Int32(SHUT_WR))  // a tunnel's half-close, passed on once all bytes are out
-            }
-            requestPhase = .done
-            if upgraded && !tunnelling && responsePhase == .body {
-                startTunnel()  // the 101 went out before this request's own send had completed
-                return
-            }
-            // As Go's ResponseHeaderTimeout: counted from the end of the request.
-            if responsePhase == .readingHead { setTimeout(settings.responseHeaderTimeout, .responseHeader) }
-            exchangeMayBeDone()
-        }
-    }
-
-    func requestBodyRead(_ result: Int32) {
-        if result > 0 {
-            requestFlow.received(Int(result))
-            driveRequest()
-        } else {
-            requestSourceEnded(result)
-        }
-    }
-
-    func requestBodySpliced(_ result: Int32) {
-        if result > 0 {
-            requestFlow.splicedIn(Int(result))
-            driveRequest()
-        } else if result == -EAGAIN {
-            requestFlow.retryRead()
-            driveRequest()
-        } else {
-            requestSourceEnded(result)
-        }
-    }
-
-    func requestSplicedOut(_ result: Int32) {
-        if result > 0 {
-            requestFlow.splicedOut(Int(result))
-            driveRequest()
-        } else if result == -EAGAIN {
-            requestFlow.retryWrite()
-            driveRequest()
-        } else {
-            requestWriteFailed(result)
-        }
-    }
-
-    /// The client closed its sending side (or failed) while its body was streaming.
-    private func requestSourceEnded(_ result: Int32) {
-        if result == 0, requestFlow.sourceEnded() {
-            driveRequest()  // delivers what is buffered or piped, then passes the half-close on
-        } else {
-            abort()
+    static func failureBody(_ status: Int) -> StaticString {
+        switch status {
+        case 400: "400 Bad Request"
+        case 504: "Gateway Timeout"
+        default: "Bad Gateway"
         }
     }
 }

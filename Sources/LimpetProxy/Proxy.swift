@@ -255,7 +255,8 @@ extension EngineSettings {
             dialTimeout: transport.dialTimeout.wholeNanoseconds,
             responseHeaderTimeout: transport.responseHeaderTimeout.wholeNanoseconds,
             idleConnTimeout: transport.idleConnTimeout.wholeNanoseconds,
-            maxConnectionsPerWorker: min(configured, perWorkerByFiles)
+            maxConnectionsPerWorker: min(configured, perWorkerByFiles),
+            upstreamSendBuffer: engine.upstreamSendBuffer
         )
     }
 }

@@ -58,6 +58,8 @@ struct EngineSettings: Sendable {
     var responseHeaderTimeout: UInt64
     var idleConnTimeout: UInt64
     var maxConnectionsPerWorker: Int
+    /// `engine.upstreamSendBuffer`: 0 leaves upstream sockets' `SO_SNDBUF` to the kernel.
+    var upstreamSendBuffer = 0
 }
 
 /// Per-entry-point settings, in nanoseconds.

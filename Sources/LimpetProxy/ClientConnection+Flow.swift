@@ -1,0 +1,282 @@
+import Glibc
+import LimpetIO
+
+/// The two directions bytes move in during an exchange.
+enum Direction {
+    /// Client → upstream: the request body, or after a 101 the client's side of the tunnel.
+    case request
+    /// Upstream → client: the response body, or after a 101 the server's side of the tunnel.
+    case response
+
+    /// The side the direction reads from and the side it writes to.
+    var source: Side { self == .request ? .client : .upstream }
+    var destination: Side { self == .request ? .upstream : .client }
+}
+
+/// The two sockets of an exchange.
+enum Side {
+    case client, upstream
+}
+
+/// One direction's body (or tunnel) in motion: the pure `BodyFlow` that decides, and the pipes or copy buffer it
+/// moves bytes through, taken from the loop's pools when first needed.
+struct Flow {
+    var body = BodyFlow.idle
+    /// Two pipes used in turn (`BodyFlow`): filling one overlaps draining the other.
+    var pipes: (Pipe?, Pipe?) = (nil, nil)
+    /// Stands in for the pipes when the body is copied rather than spliced (`engine.splice`): two halves, filled
+    /// and drained in turn like the pipes.
+    var copy: UnsafeMutableRawPointer?
+
+    /// Gives the pipes and copy buffer back. Pipes that may hold bytes are closed, not pooled.
+    mutating func release(to worker: Worker, pipesEmpty: Bool) {
+        let clean = pipesEmpty && body.pipesEmpty
+        if let p = pipes.0 { worker.pipes.give(p, empty: clean) }
+        if let p = pipes.1 { worker.pipes.give(p, empty: clean) }
+        pipes = (nil, nil)
+        if let b = copy { worker.copyBuffers.give(b) }
+        copy = nil
+        body = .idle
+    }
+}
+
+/// Operation kinds of a flow, the same on both sides: the client socket's op code is the kind, the upstream
+/// socket's is the kind + `Op.upstream` (see `Op`).
+enum FlowOp {
+    static let recv: UInt8 = 1
+    static let send: UInt8 = 2
+    /// Source socket → pipe (or into a copy buffer half).
+    static let spliceIn: UInt8 = 3
+    /// Pipe (or a copy buffer half) → destination socket.
+    static let spliceOut: UInt8 = 4
+}
+
+/// One driver for both directions: it performs what the direction's `BodyFlow` asks for on the right sockets,
+/// and feeds the completions back into it. What differs between the directions is only what a failure or the
+/// end means (`flowMalformed`, `flowWriteFailed`, `flowSourceEnded`, `flowFinished`).
+extension ClientConnection {
+    subscript(flow direction: Direction) -> Flow {
+        _read {
+            if direction == .request { yield requestFlow } else { yield responseFlow }
+        }
+        _modify {
+            if direction == .request { yield &requestFlow } else { yield &responseFlow }
+        }
+    }
+
+    /// Counts an operation of kind `kind` as pending on `side`; returns that socket and the operation's token.
+    @inline(__always)  // two per step on the hot path; a switch the caller's own `side` usually settles
+    private func claim(_ side: Side, _ kind: UInt8) -> (fd: Int32, token: UInt64) {
+        switch side {
+        case .client:
+            pending += 1
+            return (fd, registration.token(kind))
+        case .upstream:
+            guard let upstream else { preconditionFailure("no upstream attached") }
+            upstream.pending += 1
+            return (upstream.fd, upstream.token(kind &+ Op.upstream))
+        }
+    }
+
+    /// Moves a direction on, as its `BodyFlow` says.
+    func drive(_ direction: Direction) {
+        let buffer: UnsafeMutableRawPointer
+        switch direction {
+        case .request:
+            guard exchange.requestPhase == .body, upstream != nil else { return }
+            buffer = takeInBuffer()
+        case .response:
+            guard exchange.responsePhase == .body, let responseBuffer else { return }
+            buffer = responseBuffer
+        }
+        let step = self[flow: direction].body.step(buffer: buffer)
+        if step.malformed { return flowMalformed(direction) }
+        let poller = loop.poller
+        switch step.write {
+        case .send(let offset, let count):
+            let (fd, token) = claim(direction.destination, FlowOp.send)
+            poller.send(fd: fd, from: buffer + offset, count: count, token: token)
+        case .spliceOut(let index, let count, let more):
+            if let copy = self[flow: direction].copy {
+                let from = worker.copyBuffers.half(index, of: copy) + self[flow: direction].body.offset(inPipe: index)
+                let (fd, token) = claim(direction.destination, FlowOp.spliceOut)
+                poller.send(fd: fd, from: from, count: count, token: token)
+                break
+            }
+            guard let pipe = pipe(index, of: direction) else { return abort() }
+            let (fd, token) = claim(direction.destination, FlowOp.spliceOut)
+            poller.splice(from: pipe.readEnd, to: fd, count: count, socket: fd, intoSocket: true, more: more,
+                          token: token)
+        default:
+            break
+        }
+        switch step.read {
+        case .recv(let offset, let count):
+            let (fd, token) = claim(direction.source, FlowOp.recv)
+            poller.recv(fd: fd, into: buffer + offset, count: count, token: token)
+        case .spliceIn(let index, let count):
+            if let copy = copyBuffer(for: direction) {
+                let (fd, token) = claim(direction.source, FlowOp.spliceIn)
+                poller.recv(fd: fd, into: worker.copyBuffers.half(index, of: copy),
+                            count: min(count, worker.copyBuffers.halfSize), token: token)
+                break
+            }
+            guard let pipe = pipe(index, of: direction) else { return abort() }
+            let (fd, token) = claim(direction.source, FlowOp.spliceIn)
+            poller.splice(from: fd, to: pipe.writeEnd, count: count, socket: fd, intoSocket: false, more: false,
+                          token: token)
+        default:
+            break
+        }
+        if step.finished { flowFinished(direction) }
+    }
+
+    // MARK: completions
+
+    /// A recv into the buffer completed.
+    func flowReceived(_ direction: Direction, _ result: Int32) {
+        if result > 0 {
+            self[flow: direction].body.received(Int(result))
+            drive(direction)
+        } else {
+            flowSourceEnded(direction, result)
+        }
+    }
+
+    /// A splice from the source into a pipe (or a recv into a copy buffer half) completed.
+    func flowSplicedIn(_ direction: Direction, _ result: Int32) {
+        if result > 0 {
+            self[flow: direction].body.splicedIn(Int(result))
+            drive(direction)
+        } else if result == -EAGAIN {
+            self[flow: direction].body.retryRead()
+            drive(direction)
+        } else {
+            flowSourceEnded(direction, result)
+        }
+    }
+
+    /// A send from the buffer completed.
+    func flowSent(_ direction: Direction, _ result: Int32) {
+        guard result >= 0 else { return flowWriteFailed(direction, result) }
+        self[flow: direction].body.sent(Int(result))
+        drive(direction)
+    }
+
+    /// A splice from a pipe (or a send from a copy buffer half) into the destination completed.
+    func flowSplicedOut(_ direction: Direction, _ result: Int32) {
+        if result > 0 {
+            self[flow: direction].body.splicedOut(Int(result))
+            drive(direction)
+        } else if result == -EAGAIN {
+            self[flow: direction].body.retryWrite()
+            drive(direction)
+        } else {
+            flowWriteFailed(direction, result)
+        }
+    }
+
+    // MARK: what differs between the directions
+
+    /// The source closed (or failed) while the body was streaming: the end of a close-delimited body or of a
+    /// tunnel's side, else a body cut short (the client then sees a closed connection, never a silent truncation).
+    private func flowSourceEnded(_ direction: Direction, _ result: Int32) {
+        if result == 0, self[flow: direction].body.sourceEnded() {
+            drive(direction)  // delivers what is buffered or piped, then passes the end on
+            return
+        }
+        if direction == .response {
+            let what = result == 0 ? "closed" : "\(IOError("recv", errno: -result))"
+            worker.logger.warning("upstream \(server?.url ?? "?") ended the response early: \(what)")
+        }
+        abort()
+    }
+
+    private func flowWriteFailed(_ direction: Direction, _ result: Int32) {
+        switch direction {
+        case .request: requestWriteFailed(result)
+        case .response: abort()  // the client went away
+        }
+    }
+
+    /// Broken chunked framing in a body.
+    private func flowMalformed(_ direction: Direction) {
+        switch direction {
+        case .request:
+            worker.logger.debug("bad chunked request body from \(String(decoding: clientIP, as: UTF8.self))")
+            if exchange.responseNotBegun {
+                failUpstream(status: 400)
+            } else {
+                abort()
+            }
+        case .response:
+            worker.logger.warning("upstream \(server?.url ?? "?") sent a malformed chunked body")
+            abort()  // the head is out: the client sees a closed connection, never a silent truncation
+        }
+    }
+
+    /// Every byte of the direction is delivered and nothing of it is in flight.
+    private func flowFinished(_ direction: Direction) {
+        switch direction {
+        case .request:
+            // What follows the body in the buffer is the next (pipelined) request.
+            inStart = requestFlow.body.taken
+            inEnd = requestFlow.body.end
+            if exchange.tunnelling, let upstream {
+                shutdown(upstream.fd, Int32(SHUT_WR))  // a tunnel's half-close, passed on once all bytes are out
+            }
+            switch exchange.requestFinished(responseHeaderTimeout: settings.responseHeaderTimeout, now: loop.now) {
+            case .startTunnel:
+                startTunnel()  // the 101 went out before this request's own send had completed
+                return
+            case .wait:
+                armTimer()
+            }
+        case .response:
+            if exchange.upgraded { shutdown(fd, Int32(SHUT_WR)) }  // the upstream closed its side of the tunnel
+            exchange.responseFinished()
+        }
+        exchangeMayBeDone()
+    }
+
+    // MARK: pipes and copy buffers
+
+    /// Whether a body that starts now should be copied rather than spliced (`engine.splice`). A tunnel never is:
+    /// it could hold a copy buffer for hours, where a pipe holds only the bytes in it.
+    func copiesBodies(to server: ServerRuntime) -> Bool {
+        switch settings.splice {
+        case .always: false
+        case .never: true
+        case .auto: clientLoopback || server.address.loopback
+        }
+    }
+
+    /// The copy buffer of a direction, taken from the loop's pool on its first large read when the body is to be
+    /// copied (`copiesBodies`); nil when the flow splices: it is a tunnel, it already spliced, or the pool is
+    /// exhausted.
+    private func copyBuffer(for direction: Direction) -> UnsafeMutableRawPointer? {
+        if let copy = self[flow: direction].copy { return copy }
+        let tunnel = direction == .request ? exchange.tunnelling : exchange.upgraded
+        guard self[flow: direction].pipes.0 == nil, self[flow: direction].pipes.1 == nil, !tunnel, let server,
+              copiesBodies(to: server) else { return nil }
+        let copy = worker.copyBuffers.take()
+        self[flow: direction].copy = copy
+        return copy
+    }
+
+    /// Pipe `index` of a direction's pair, taken from the loop's pool the first time; nil (logged) when none can
+    /// be made, and the caller aborts the connection.
+    private func pipe(_ index: Int, of direction: Direction) -> Pipe? {
+        if let existing = index == 0 ? self[flow: direction].pipes.0 : self[flow: direction].pipes.1 {
+            return existing
+        }
+        do {
+            let made = try worker.pipes.take()
+            if index == 0 { self[flow: direction].pipes.0 = made } else { self[flow: direction].pipes.1 = made }
+            return made
+        } catch {
+            worker.logger.error("\(error)")
+            return nil
+        }
+    }
+}
