@@ -35,7 +35,7 @@ extension ClientConnection {
             abort()  // the client closed (or failed) between requests: nothing to answer
             return
         }
-        exchange.headBytesArrived(first: inStart == inEnd, readTimeout: entryPointSettings.readTimeout, now: loop.now)
+        exchange.headBytesArrived(first: inStart == inEnd, readTimeout: worker.entryPoints[entryPoint].readTimeout, now: loop.now)
         armTimer()
         inEnd += Int(result)
         parseHead()
@@ -71,7 +71,7 @@ extension ClientConnection {
     }
 
     private func startExchange(_ head: RequestHead, source: UnsafeRawBufferPointer) {
-        exchange.begin(Exchange.Request(head), writeTimeout: entryPointSettings.writeTimeout, now: loop.now)
+        exchange.begin(Exchange.Request(head), writeTimeout: worker.entryPoints[entryPoint].writeTimeout, now: loop.now)
         armTimer()
         let framing = head.bodyFraming
         let hasBody = framing != .none
@@ -130,7 +130,7 @@ extension ClientConnection {
         countInFlight(chosen)
 
         // Rewrite the head for the upstream now, while the scanner's offsets are valid.
-        var writer = requestHead.writer(from: worker.buffers)
+        var writer = requestHead.writer(capacity: settings.bufferSize) { worker.buffers.take() }
         let passHost = passHostHeader
         let edits = router.chain?.requestEdits
         clientIP.withUnsafeBytes { ip in

@@ -67,14 +67,14 @@ extension ClientConnection {
             worker.logger.warning("upstream \(server?.url ?? "?") sent a malformed response: \(reason)")
             failUpstream(status: 502)
         case .complete(let head):
-            // No retry can need the request head once a response has begun: when it is all out, its buffer is
-            // given back here and (the pool being last-in first-out) taken again for the response head.
-            if requestHead.isSent { requestHead.release(to: worker.buffers) }
+            // No retry can need the request head once a response has begun: when it is all out, its buffer
+            // becomes the response head's. One still being sent stays where it is.
+            responseHead.reuse(&requestHead)
             let request = exchange.request
             let framing = responseBodyFraming(head, requestMethod: request.method, requestUpgrade: request.upgrade)
             let decision = exchange.responseHead(status: head.status, framing: framing, keepAlive: head.keepAlive,
                                                  draining: worker.draining)
-            var writer = responseHead.writer(from: worker.buffers)
+            var writer = responseHead.writer(capacity: settings.bufferSize) { worker.buffers.take() }
             switch decision {
             case .unexpectedSwitch:
                 worker.logger.warning("upstream \(server?.url ?? "?") switched protocols without an Upgrade request")
@@ -171,7 +171,7 @@ extension ClientConnection {
     /// `extra` holds complete header lines (`Location`, `Retry-After`).
     func respondLocally(status: Int, body: StaticString, close: Bool, extra: UnsafeRawBufferPointer? = nil) {
         let closes = exchange.respondLocally(close: close, draining: worker.draining)
-        var writer = responseHead.writer(from: worker.buffers)
+        var writer = responseHead.writer(capacity: settings.bufferSize) { worker.buffers.take() }
         HeadWriter.writeSimpleResponse(status: status, body: body, close: closes, extra: extra, into: &writer)
         responseHead.written(writer)
         sendResponseHead()
@@ -192,14 +192,17 @@ extension ClientConnection {
             if clean { worker.putIdle(upstream) } else { upstream.owner = nil; upstream.close(loop: loop) }
         }
         releaseExchangeResources(pipesEmpty: true)
-        let settings = entryPointSettings
-        let next = exchange.end(draining: worker.draining, buffered: inStart < inEnd,
-                                readTimeout: settings.readTimeout, idleTimeout: settings.idleTimeout, now: loop.now)
-        if next == .close {
+        // Field by field: a copy of the whole `EntryPointSettings` would retain its name and address ranges.
+        let next = exchange.end(draining: worker.draining, buffered: inStart < inEnd)
+        switch next {
+        case .close:
             closeGracefully()
             return
+        case .nextBuffered:
+            setTimeout(worker.entryPoints[entryPoint].readTimeout, .readHead)
+        case .awaitNext:
+            setTimeout(worker.entryPoints[entryPoint].idleTimeout, .idle)
         }
-        armTimer()
         setCookie = []
         server = nil
         failover = nil

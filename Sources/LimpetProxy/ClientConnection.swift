@@ -120,7 +120,6 @@ final class ClientConnection: LoopHandler {
         readMore()
     }
 
-    var entryPointSettings: EntryPointSettings { worker.entryPoints[entryPoint] }
 
     // MARK: completions
 
@@ -305,10 +304,10 @@ final class ClientConnection: LoopHandler {
 
     /// Gives back the per-exchange buffers and pipes. Pipes that may hold bytes are closed, not pooled.
     func releaseExchangeResources(pipesEmpty: Bool) {
-        requestHead.release(to: worker.buffers)
-        responseHead.release(to: worker.buffers)
+        if let b = requestHead.release() { worker.buffers.give(b) }
+        if let b = responseHead.release() { worker.buffers.give(b) }
         if let b = responseBuffer { worker.buffers.give(b); responseBuffer = nil }
-        requestFlow.release(to: worker, pipesEmpty: pipesEmpty)
-        responseFlow.release(to: worker, pipesEmpty: pipesEmpty)
+        releaseFlow(.request, pipesEmpty: pipesEmpty)
+        releaseFlow(.response, pipesEmpty: pipesEmpty)
     }
 }

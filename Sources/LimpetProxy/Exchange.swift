@@ -287,27 +287,22 @@ struct Exchange {
     enum End: Equatable {
         /// Close the connection (after a half-close, so the client reads everything).
         case close
-        /// Parse the next request, already buffered (pipelining), with the read timeout running.
+        /// Parse the next request, already buffered (pipelining); the read timeout is to run.
         case nextBuffered
-        /// Wait for the next request, with the idle timeout running.
+        /// Wait for the next request; the idle timeout is to run.
         case awaitNext
     }
 
     /// Both directions are finished (or a local answer is out): the connection closes or serves the next request.
-    mutating func end(draining: Bool, buffered: Bool, readTimeout: UInt64, idleTimeout: UInt64,
-                      now: UInt64) -> End {
+    /// (The connection arms the timeout that follows: it reads only the one it needs.)
+    mutating func end(draining: Bool, buffered: Bool) -> End {
         requestsServed += 1
         timers.stopWrite()
         if closeAfterResponse || upgraded || draining { return .close }
         let (served, kept) = (requestsServed, timers)  // the loop timer stays armed
         self = Exchange()
         (requestsServed, timers) = (served, kept)
-        if buffered {
-            timers.set(.readHead, after: readTimeout, now: now)
-            return .nextBuffered
-        }
-        timers.set(.idle, after: idleTimeout, now: now)
-        return .awaitNext
+        return buffered ? .nextBuffered : .awaitNext
     }
 
     // MARK: timers

@@ -43,23 +43,22 @@ import Testing
         #expect(r4 == .body(startTunnel: false))
         e.responseFinished()
         #expect(e.bothDone && e.responseKeepAlive)
-        let r5 = e.end(draining: false, buffered: false, readTimeout: second, idleTimeout: 90 * second, now: 10)
+        let r5 = e.end(draining: false, buffered: false)
         #expect(r5
                 == .awaitNext)
-        #expect(e.awaitingHead && e.requestsServed == 1 && e.responsePhase == .idle)
-        #expect(e.timers.step == .idle && e.timers.stepDeadline == 10 + 90 * second)
+        #expect(e.awaitingHead && e.requestsServed == 1 && e.responsePhase == .idle && !e.closeAfterResponse)
+        #expect(e.timers.step == nil && e.timers.writeDeadline == 0)  // the connection arms the idle timeout
     }
 
-    @Test func pipelinedRequestIsParsedAtOnceWithTheReadTimeout() {
+    @Test func pipelinedRequestIsParsedAtOnce() {
         var e = proxied(get())
         _ = e.requestFinished(responseHeaderTimeout: 0, now: 1)
         _ = e.responseHead(status: 200, framing: .none, keepAlive: true, draining: false)
         _ = e.responseHeadSent()
         e.responseFinished()
-        let r6 = e.end(draining: false, buffered: true, readTimeout: 3 * second, idleTimeout: 90 * second, now: 5)
+        let r6 = e.end(draining: false, buffered: true)
         #expect(r6
                 == .nextBuffered)
-        #expect(e.timers.step == .readHead && e.timers.stepDeadline == 5 + 3 * second)
     }
 
     @Test func connectionCloseFromEitherSideEndsTheConnection() {
@@ -74,7 +73,7 @@ import Testing
         _ = f.requestFinished(responseHeaderTimeout: 0, now: 0)
         _ = f.responseHeadSent()
         f.responseFinished()
-        let r8 = f.end(draining: false, buffered: false, readTimeout: 1, idleTimeout: 1, now: 0)
+        let r8 = f.end(draining: false, buffered: false)
         #expect(r8 == .close)
     }
 
@@ -199,7 +198,7 @@ import Testing
         #expect(!e.bothDone)
         _ = e.requestFinished(responseHeaderTimeout: 0, now: 0)
         #expect(e.bothDone)
-        let r32 = e.end(draining: false, buffered: false, readTimeout: 1, idleTimeout: 1, now: 0)
+        let r32 = e.end(draining: false, buffered: false)
         #expect(r32 == .close)
     }
 
@@ -248,7 +247,8 @@ import Testing
         _ = e.responseHead(status: 204, framing: .none, keepAlive: true, draining: false)
         _ = e.responseHeadSent()
         e.responseFinished()
-        _ = e.end(draining: false, buffered: false, readTimeout: second, idleTimeout: 2 * second, now: 0)
+        _ = e.end(draining: false, buffered: false)
+        e.setTimeout(.idle, after: 2 * second, now: 0)
         _ = e.timerToArm()
         let r42 = e.timerFired(now: 2 * second, unparsed: false, buffered: true)
         #expect(r42 == .close)
@@ -317,7 +317,7 @@ import Testing
         _ = e.requestFinished(responseHeaderTimeout: 0, now: 0)
         _ = e.responseHeadSent()
         e.responseFinished()
-        let r59 = e.end(draining: true, buffered: true, readTimeout: 1, idleTimeout: 1, now: 0)
+        let r59 = e.end(draining: true, buffered: true)
         #expect(r59 == .close)
         var idle = Exchange()
         #expect(idle.awaitingHead)  // the connection closes it at once when nothing of a next request is buffered
