@@ -101,30 +101,8 @@ fi
 log "limpet: $LIMPET ($(stat -c '%y' "$LIMPET" | cut -d. -f1))"
 
 # ---------------------------------------------------------------- backend
-mkdir -p "$TMP/backend" "$TMP/limpet"
-cat > "$TMP/backend/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-user root;
-pid $TMP/backend/nginx.pid;
-error_log $TMP/backend/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    keepalive_timeout 300s;
-    client_body_temp_path $TMP/backend/body;
-    proxy_temp_path $TMP/backend/proxy;
-    server {
-        listen 127.0.0.1:$BACKEND_PORT backlog=4096;
-        location / { return 200 "ok"; }
-    }
-}
-EOF
-taskset -c "$LOAD_CPU" nginx -c "$TMP/backend/nginx.conf" >"$TMP/backend.out" 2>&1 &
-BACKEND_PID=$!
-PIDS+=("$BACKEND_PID")
-wait_http "$BACKEND_PORT" "$BACKEND_PID" || { log "backend nginx did not start"; cat "$TMP/backend.out" >&2; exit 1; }
+mkdir -p "$TMP/limpet"
+start_ok_backend "$BACKEND_PORT"
 
 # ---------------------------------------------------------------- limpet, counted
 cat > "$TMP/limpet/limpet.yaml" <<EOF
@@ -139,28 +117,7 @@ engine:
   workers: 1
   io: $LIMPET_IO
 EOF
-cat > "$TMP/limpet/dynamic.yaml" <<EOF
-http:
-  routers:
-    plain:
-      rule: "PathPrefix(\`/plain\`)"
-      service: plain
-    sticky:
-      rule: "PathPrefix(\`/\`)"
-      service: sticky
-  services:
-    plain:
-      loadBalancer:
-        servers:
-          - url: "http://127.0.0.1:$BACKEND_PORT"
-    sticky:
-      loadBalancer:
-        servers:
-          - url: "http://127.0.0.1:$BACKEND_PORT"
-        sticky:
-          cookie:
-            name: lb
-EOF
+write_plain_and_sticky "$TMP/limpet/dynamic.yaml" "$BACKEND_PORT"
 COUNTS="$TMP/counts"
 # env(1) sets the preload for Limpet alone: taskset runs without it. The library removes
 # LIMPET_ALLOC_OUT from Limpet's environment, so nothing Limpet starts reports over it.

@@ -68,53 +68,10 @@ fi
 log "limpet: $LIMPET ($(stat -c '%y' "$LIMPET" | cut -d. -f1))"
 objcopy --strip-debug "$LIMPET" "$TMP/limpet"
 
-mkdir -p "$TMP/backend" "$TMP/conf"
-cat > "$TMP/backend/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-user root;
-pid $TMP/backend/nginx.pid;
-error_log $TMP/backend/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    keepalive_timeout 300s;
-    client_body_temp_path $TMP/backend/body;
-    proxy_temp_path $TMP/backend/proxy;
-    server {
-        listen 127.0.0.1:$BACKEND_PORT backlog=4096;
-        location / { return 200 "ok"; }
-    }
-}
-EOF
-taskset -c "$LOAD_CPU" nginx -c "$TMP/backend/nginx.conf" >"$TMP/backend.out" 2>&1 &
-BACKEND_PID=$!
-PIDS+=("$BACKEND_PID")
-wait_http "$BACKEND_PORT" "$BACKEND_PID" || { log "backend nginx did not start"; cat "$TMP/backend.out" >&2; exit 1; }
+mkdir -p "$TMP/conf"
+start_ok_backend "$BACKEND_PORT"
 
-cat > "$TMP/conf/dynamic.yaml" <<EOF
-http:
-  routers:
-    plain:
-      rule: "PathPrefix(\`/plain\`)"
-      service: plain
-    sticky:
-      rule: "PathPrefix(\`/\`)"
-      service: sticky
-  services:
-    plain:
-      loadBalancer:
-        servers:
-          - url: "http://127.0.0.1:$BACKEND_PORT"
-    sticky:
-      loadBalancer:
-        servers:
-          - url: "http://127.0.0.1:$BACKEND_PORT"
-        sticky:
-          cookie:
-            name: lb
-EOF
+write_plain_and_sticky "$TMP/conf/dynamic.yaml" "$BACKEND_PORT"
 
 # run_wrk DURATION — wrk's output (the route's keep-alive load)
 run_wrk() {

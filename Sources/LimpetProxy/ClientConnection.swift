@@ -225,8 +225,6 @@ final class ClientConnection: LoopHandler {
         armTimer()
     }
 
-    func clearDeadline() { exchange.clearTimeout() }
-
     /// Makes the loop call `timerFired` by the exchange's earliest deadline; a timer armed for later fires anyway
     /// and finds nothing due.
     func armTimer() {
@@ -268,7 +266,7 @@ final class ClientConnection: LoopHandler {
     func abort() {
         guard !closing else { return }
         closing = true
-        clearDeadline()
+        exchange.clearTimeout()
         if pending > 0 { loop.poller.cancel(fd: fd) }
         if let upstream, upstream.pending > 0 { loop.poller.cancel(fd: upstream.fd) }
         finalizeIfQuiet()
