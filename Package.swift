@@ -67,7 +67,9 @@ let package = Package(
         .testTarget(name: "LimpetIOTests", dependencies: ["LimpetIO", "CShims"]),
         .testTarget(name: "LimpetRoutingTests", dependencies: ["LimpetRouting"]),
         .testTarget(name: "LimpetConfigTests", dependencies: ["LimpetConfig"]),
-        .testTarget(name: "LimpetProxyTests", dependencies: ["LimpetProxy", "LimpetHTTP", "LimpetRouting"]),
+        .testTarget(name: "LimpetProxyTests",
+                    dependencies: ["LimpetProxy", "LimpetHTTP", "LimpetRouting", "LimpetConfig", "LimpetIO", "LimpetWhoami",
+                                   .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "LimpetProvidersTests",
                     dependencies: ["LimpetProviders", "LimpetConfig", .product(name: "Logging", package: "swift-log")]),
     ]

@@ -94,7 +94,7 @@ engine:
 EOF
     profile="$OUT/callgrind-$poller.out"
     rm -f "$profile" "$profile".*
-    taskset -c "$PROXY_CPU" valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$profile" \
+    taskset -c "$PROXY_CPU" valgrind --tool=callgrind --instr-atstart=no ${CALLGRIND_OPTS:-} --callgrind-out-file="$profile" \
         "$TMP/limpet" run --config "$TMP/conf/limpet.yaml" >"$TMP/limpet-$poller.out" 2>&1 &
     pid=$!
     PIDS+=("$pid")

@@ -49,6 +49,8 @@ struct BodyFlow {
     private var readingPipe: Int?
     private var writingPipe: Int?
     private(set) var reading = false
+    /// Bytes written to the destination so far (for the exchange observer).
+    private(set) var delivered = 0
     private(set) var writing = false
 
     /// `buffer[start ..< end]` already holds bytes from the source (after the head); the first `taken - start`
@@ -142,6 +144,7 @@ struct BodyFlow {
 
     mutating func sent(_ n: Int) {
         writing = false
+        delivered &+= n
         start += n
     }
 
@@ -164,6 +167,7 @@ struct BodyFlow {
 
     mutating func splicedOut(_ n: Int) {
         writing = false
+        delivered &+= n
         if let pipe = writingPipe {
             add(-n, to: pipe)
             if bytes(in: pipe) == 0 {

@@ -6,6 +6,10 @@ import LimpetRouting
 /// take new sessions, so every Limpet replica moves it to the same place); `sticky.header` pins cookie-less
 /// clients the same way; everything else goes to the service's strategy. Whenever the balancer chose, the
 /// response carries a new `Set-Cookie`.
+/// Choosing the server for a request (SPEC §5): the decision is the service's `Balancer`'s (LimpetRouting, pure and
+/// unit-tested); this extension hands it what the loop knows of the servers and the request, and applies its
+/// `Choice`: the server, the `Set-Cookie` line when the balancer chose (or a legacy cookie value is refreshed), and,
+/// for a session pinned to a draining server, where it fails over to.
 extension ClientConnection {
     func chooseServer(service index: Int, source: UnsafeRawBufferPointer) -> ServerRuntime? {
         let runtime = worker.services[index]
@@ -20,57 +24,16 @@ extension ClientConnection {
 
     private func choose(in balancer: LoadBalancerService, runtime: ServiceRuntime,
                         source: UnsafeRawBufferPointer) -> ServerRuntime? {
-        let now = loop.now
-        let servers = balancer.servers
-        func takesNew(_ i: Int) -> Bool {
-            servers[i].weight > 0 && !servers[i].isDraining && runtime.isUp(i, now: now)
-        }
-        func keepsSessions(_ i: Int) -> Bool {
-            runtime.isUp(i, now: now) && (!servers[i].isDraining || now < servers[i].drainingUntil)
-        }
         balancerCookieOffset = setCookie.count
-        var chosen: Int?
-        if let sticky = balancer.sticky, let (match, header) = findCookie(sticky, in: source) {
-            if case .server(let i, let canonical) = match, i < servers.count, keepsSessions(i) {
-                if !canonical { addSetCookie(sticky.setCookieLine(server: i)) }
-                if servers[i].isDraining, let j = Rendezvous.pick(key: cookieValue(sticky, in: header),
-                                                                   seeds: runtime.seeds, weights: runtime.weights,
-                                                                   isEligible: takesNew) {
-                    failover = runtime.servers[j]
-                    failoverCookie = sticky.setCookieLine(server: j)
-                }
-                return settle(i, in: balancer, runtime: runtime)
-            }
-            // Unknown value, or its server is down, past its drain deadline or gone: move it deterministically.
-            chosen = Rendezvous.pick(key: cookieValue(sticky, in: header), seeds: runtime.seeds,
-                                     weights: runtime.weights, isEligible: takesNew)
-            guard chosen != nil else { return nil }
-        } else if let header = balancer.stickyHeader, let value = headerValue(named: header, in: source) {
-            chosen = Rendezvous.pick(key: value, seeds: runtime.seeds, weights: runtime.weights, isEligible: takesNew)
+        let members = ServerMembers(runtime: runtime, servers: balancer.servers, now: loop.now)
+        guard let choice = runtime.balancer.choose(members, for: RequestFacts(connection: self, source: source),
+                                                   random: &worker.random) else { return nil }
+        let i = choice.member
+        if let sticky = balancer.sticky, choice.setsCookie { addSetCookie(sticky.setCookieLine(server: i)) }
+        if case .draining(_, _, let next?) = choice, let sticky = balancer.sticky {
+            failover = runtime.servers[next]
+            failoverCookie = sticky.setCookieLine(server: next)
         }
-        if chosen == nil {
-            switch balancer.strategy {
-            case .wrr:
-                chosen = runtime.roundRobin.next(isEligible: takesNew)
-            case .p2c:
-                chosen = PowerOfTwoChoices.pick(count: servers.count, random: &worker.random,
-                                                load: { runtime.servers[$0].inFlight }, isEligible: takesNew)
-            case .leasttime:
-                chosen = LeastTime.pick(count: servers.count, averageTTFB: { runtime.servers[$0].averageTTFB },
-                                        inFlight: { runtime.servers[$0].inFlight },
-                                        weight: { servers[$0].weight }, isEligible: takesNew)
-            case .hrw:
-                chosen = clientIP.withUnsafeBytes {
-                    Rendezvous.pick(key: $0, seeds: runtime.seeds, weights: runtime.weights, isEligible: takesNew)
-                }
-            }
-        }
-        guard let chosen else { return nil }
-        if let sticky = balancer.sticky { addSetCookie(sticky.setCookieLine(server: chosen)) }
-        return settle(chosen, in: balancer, runtime: runtime)
-    }
-
-    private func settle(_ i: Int, in balancer: LoadBalancerService, runtime: ServiceRuntime) -> ServerRuntime {
         if let state = middleware, state.retry.policy != nil {
             state.balancedService = runtime
             state.balancedIndex = i
@@ -78,31 +41,18 @@ extension ClientConnection {
         passHostHeader = balancer.passHostHeader
         chosenHealth = runtime.health?[i]
         passiveCheck = balancer.passiveHealthCheck
+        if observed != nil { observeChoice(choice, service: runtime.service, server: balancer.servers[i]) }
         return runtime.servers[i]
     }
 
     /// For the `retry` middleware: another server of the balancer that chose the one that could not be reached,
-    /// and the `Set-Cookie` line that moves a sticky session to it. Sticky services pick by rendezvous hashing of
-    /// the failed server's cookie value (every replica moves the session to the same place), others by their
-    /// round robin. Nil when no other server can take the request.
+    /// and the `Set-Cookie` line that moves a sticky session to it (`Balancer.alternative`). Nil when no other
+    /// server can take the request.
     func alternativeServer() -> (ServerRuntime, [UInt8])? {
         guard let state = middleware, let runtime = state.balancedService,
               case .loadBalancer(let balancer) = runtime.service.kind else { return nil }
-        let failed = state.balancedIndex
-        let servers = balancer.servers
-        let now = loop.now
-        func takesNew(_ i: Int) -> Bool {
-            i != failed && servers[i].weight > 0 && !servers[i].isDraining && runtime.isUp(i, now: now)
-        }
-        let next: Int?
-        if let sticky = balancer.sticky, failed < sticky.values.count {
-            next = sticky.values[failed].withUnsafeBytes {
-                Rendezvous.pick(key: $0, seeds: runtime.seeds, weights: runtime.weights, isEligible: takesNew)
-            }
-        } else {
-            next = runtime.roundRobin.next(isEligible: takesNew)
-        }
-        guard let next else { return nil }
+        let members = ServerMembers(runtime: runtime, servers: balancer.servers, now: loop.now)
+        guard let next = runtime.balancer.alternative(to: state.balancedIndex, members) else { return nil }
         state.balancedIndex = next
         chosenHealth = runtime.health?[next]
         return (runtime.servers[next], balancer.sticky?.setCookieLine(server: next) ?? [])
@@ -112,43 +62,16 @@ extension ClientConnection {
     /// servers is up; otherwise the same rendezvous rule moves it among the children that can take sessions.
     private func chooseChild(of weighted: WeightedService, runtime: ServiceRuntime,
                              source: UnsafeRawBufferPointer) -> Int? {
-        let children = weighted.children
-        let now = loop.now
-        func takesNew(_ c: Int) -> Bool { children[c].weight > 0 && canServe(children[c].serviceIndex, now: now) }
-        if let sticky = weighted.sticky, let (match, header) = findCookie(sticky, in: source) {
-            if case .server(let c, let canonical) = match, c < children.count,
-               canServe(children[c].serviceIndex, now: now, sessionsToo: true) {
-                if !canonical { addSetCookie(sticky.setCookieLine(server: c)) }
-                return c
-            }
-            guard let c = Rendezvous.pick(key: cookieValue(sticky, in: header), seeds: runtime.seeds,
-                                          weights: runtime.weights, isEligible: takesNew) else { return nil }
-            addSetCookie(sticky.setCookieLine(server: c))
-            return c
-        }
-        guard let c = runtime.roundRobin.next(isEligible: takesNew) else { return nil }
-        if let sticky = weighted.sticky { addSetCookie(sticky.setCookieLine(server: c)) }
-        return c
+        let members = ChildMembers(worker: worker, children: weighted.children, now: loop.now)
+        guard let choice = runtime.balancer.choose(members, for: RequestFacts(connection: self, source: source),
+                                                   random: &worker.random) else { return nil }
+        if let sticky = weighted.sticky, choice.setsCookie { addSetCookie(sticky.setCookieLine(server: choice.member)) }
+        return choice.member
     }
 
-    /// Whether a service has a server that can take a new session (or, with `sessionsToo`, keep one).
-    private func canServe(_ index: Int, now: UInt64, sessionsToo: Bool = false) -> Bool {
-        let runtime = worker.services[index]
-        switch runtime.service.kind {
-        case .loadBalancer(let balancer):
-            for (i, server) in balancer.servers.enumerated() where runtime.isUp(i, now: now) {
-                if sessionsToo ? (!server.isDraining || now < server.drainingUntil)
-                    : (server.weight > 0 && !server.isDraining) { return true }
-            }
-            return false
-        case .weighted(let weighted):
-            return weighted.children.contains { $0.weight > 0 && canServe($0.serviceIndex, now: now) }
-        }
-    }
-
-    /// Our cookie in the request's `Cookie` headers: what it names, and the `Cookie` header it is in.
-    private func findCookie(_ sticky: StickyCookie,
-                            in source: UnsafeRawBufferPointer) -> (StickyCookie.Match, UnsafeRawBufferPointer)? {
+    /// The `Cookie` headers searched for a service's cookie: what it names, and the `Cookie` header it is in.
+    fileprivate func findCookie(_ sticky: StickyCookie,
+                                in source: UnsafeRawBufferPointer) -> (StickyCookie.Match, UnsafeRawBufferPointer)? {
         let headers = worker.headers
         for i in 0..<headers.count where headers[i].kind == .cookie {
             let value = UnsafeRawBufferPointer(rebasing: source[Int(headers[i].value.start)..<Int(headers[i].value.end)])
@@ -159,15 +82,8 @@ extension ClientConnection {
         return nil
     }
 
-    /// The bytes of our cookie's value in a `Cookie` header (the key failover hashes); only needed off the
-    /// common path, so not computed by `findCookie`.
-    private func cookieValue(_ sticky: StickyCookie, in header: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        let range = sticky.value(inCookieHeader: header) ?? 0..<0
-        return UnsafeRawBufferPointer(rebasing: header[range])
-    }
-
     /// The value of the first header called `name`, if present and not empty.
-    private func headerValue(named name: String, in source: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+    fileprivate func headerValue(named name: String, in source: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
         let headers = worker.headers
         let found = name.utf8.withContiguousStorageIfAvailable {
             headers.firstIndex(named: UnsafeRawBufferPointer($0), in: source)
@@ -205,4 +121,75 @@ extension ClientConnection {
                 "passive health check: \(health.label) is down for \(passive.failureWindow) after \(passive.maxFailedAttempts) failed request(s)")
         }
     }
+}
+
+/// A load balancer's servers as its `Balancer` sees them on this loop at `now`.
+private struct ServerMembers: BalancerMembers {
+    unowned(unsafe) let runtime: ServiceRuntime
+    let servers: [ServerDef]
+    let now: UInt64
+
+    // Field by field: binding `servers[i]` to a local would copy the struct and retain its strings.
+    @inline(__always)
+    func takesNewSessions(_ i: Int) -> Bool {
+        servers[i].weight > 0 && !servers[i].isDraining && runtime.isUp(i, now: now)
+    }
+
+    @inline(__always)
+    func keepsSessions(_ i: Int) -> Bool {
+        runtime.isUp(i, now: now) && (!servers[i].isDraining || now < servers[i].drainingUntil)
+    }
+
+    func isDraining(_ i: Int) -> Bool { servers[i].isDraining }
+    func inFlight(_ i: Int) -> Int { runtime.servers[i].inFlight }
+    func averageTTFB(_ i: Int) -> Double { runtime.servers[i].averageTTFB }
+}
+
+/// A weighted service's children: a child takes a new session when one of its servers does, and keeps one while
+/// one of its servers can (recursively through nested weighted services).
+private struct ChildMembers: BalancerMembers {
+    unowned(unsafe) let worker: Worker
+    let children: [WeightedChild]
+    let now: UInt64
+
+    func takesNewSessions(_ c: Int) -> Bool {
+        children[c].weight > 0 && Self.canServe(children[c].serviceIndex, worker: worker, now: now)
+    }
+
+    func keepsSessions(_ c: Int) -> Bool {
+        Self.canServe(children[c].serviceIndex, worker: worker, now: now, sessionsToo: true)
+    }
+
+    func isDraining(_ c: Int) -> Bool { false }
+    func inFlight(_ c: Int) -> Int { 0 }
+    func averageTTFB(_ c: Int) -> Double { 0 }
+
+    /// Whether a service has a server that can take a new session (or, with `sessionsToo`, keep one).
+    static func canServe(_ index: Int, worker: Worker, now: UInt64, sessionsToo: Bool = false) -> Bool {
+        let runtime = worker.services[index]
+        switch runtime.service.kind {
+        case .loadBalancer(let balancer):
+            for (i, server) in balancer.servers.enumerated() where runtime.isUp(i, now: now) {
+                if sessionsToo ? (!server.isDraining || now < server.drainingUntil)
+                    : (server.weight > 0 && !server.isDraining) { return true }
+            }
+            return false
+        case .weighted(let weighted):
+            return weighted.children.contains { $0.weight > 0 && canServe($0.serviceIndex, worker: worker, now: now) }
+        }
+    }
+}
+
+/// The request head a `Balancer` reads: cookies, `sticky.header` and the client IP, looked up only when asked.
+private struct RequestFacts: BalancedRequest {
+    unowned(unsafe) let connection: ClientConnection
+    let source: UnsafeRawBufferPointer
+
+    func cookie(_ sticky: StickyCookie) -> (StickyCookie.Match, UnsafeRawBufferPointer)? {
+        connection.findCookie(sticky, in: source)
+    }
+
+    func header(named name: String) -> UnsafeRawBufferPointer? { connection.headerValue(named: name, in: source) }
+
+    func withClientIP<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { connection.clientIP.withUnsafeBytes(body) }
 }

@@ -72,6 +72,41 @@ extension ClientConnection {
         }
     }
 
+    // The client side goes through the connection's transport, the upstream side straight to the poller.
+
+    @inline(__always)
+    private func send(on side: Side, _ kind: UInt8, from buffer: UnsafeRawPointer, count: Int) {
+        let (fd, token) = claim(side, kind)
+        if side == .client {
+            transportSend(from: buffer, count: count, token: token)
+        } else {
+            loop.poller.send(fd: fd, from: buffer, count: count, token: token)
+        }
+    }
+
+    @inline(__always)
+    private func recv(on side: Side, _ kind: UInt8, into buffer: UnsafeMutableRawPointer, count: Int) {
+        let (fd, token) = claim(side, kind)
+        if side == .client {
+            transportRecv(into: buffer, count: count, token: token)
+        } else {
+            loop.poller.recv(fd: fd, into: buffer, count: count, token: token)
+        }
+    }
+
+    @inline(__always)
+    private func splice(on side: Side, _ kind: UInt8, pipe: Int32, count: Int, intoSocket: Bool, more: Bool) {
+        let (fd, token) = claim(side, kind)
+        if side == .client {
+            transportSplice(pipe: pipe, count: count, intoSocket: intoSocket, more: more, token: token)
+        } else if intoSocket {
+            loop.poller.splice(from: pipe, to: fd, count: count, socket: fd, intoSocket: true, more: more, token: token)
+        } else {
+            loop.poller.splice(from: fd, to: pipe, count: count, socket: fd, intoSocket: false, more: false,
+                               token: token)
+        }
+    }
+
     /// Moves a direction on, as its `BodyFlow` says.
     func drive(_ direction: Direction) {
         let buffer: UnsafeMutableRawPointer
@@ -85,41 +120,34 @@ extension ClientConnection {
         }
         let step = withFlow(direction) { $0.body.step(buffer: buffer) }
         if step.malformed { return flowMalformed(direction) }
-        let poller = loop.poller
         switch step.write {
         case .send(let offset, let count):
-            let (fd, token) = claim(direction.destination, FlowOp.send)
-            poller.send(fd: fd, from: buffer + offset, count: count, token: token)
+            send(on: direction.destination, FlowOp.send, from: buffer + offset, count: count)
         case .spliceOut(let index, let count, let more):
             if let copy = withFlow(direction, { $0.copy }) {
                 let offset = withFlow(direction) { $0.body.offset(inPipe: index) }
-                let from = worker.copyBuffers.half(index, of: copy) + offset
-                let (fd, token) = claim(direction.destination, FlowOp.spliceOut)
-                poller.send(fd: fd, from: from, count: count, token: token)
+                send(on: direction.destination, FlowOp.spliceOut,
+                     from: worker.copyBuffers.half(index, of: copy) + offset, count: count)
                 break
             }
             guard let pipe = pipe(index, of: direction) else { return abort() }
-            let (fd, token) = claim(direction.destination, FlowOp.spliceOut)
-            poller.splice(from: pipe.readEnd, to: fd, count: count, socket: fd, intoSocket: true, more: more,
-                          token: token)
+            splice(on: direction.destination, FlowOp.spliceOut, pipe: pipe.readEnd, count: count, intoSocket: true,
+                   more: more)
         default:
             break
         }
         switch step.read {
         case .recv(let offset, let count):
-            let (fd, token) = claim(direction.source, FlowOp.recv)
-            poller.recv(fd: fd, into: buffer + offset, count: count, token: token)
+            recv(on: direction.source, FlowOp.recv, into: buffer + offset, count: count)
         case .spliceIn(let index, let count):
             if let copy = copyBuffer(for: direction) {
-                let (fd, token) = claim(direction.source, FlowOp.spliceIn)
-                poller.recv(fd: fd, into: worker.copyBuffers.half(index, of: copy),
-                            count: min(count, worker.copyBuffers.halfSize), token: token)
+                recv(on: direction.source, FlowOp.spliceIn, into: worker.copyBuffers.half(index, of: copy),
+                     count: min(count, worker.copyBuffers.halfSize))
                 break
             }
             guard let pipe = pipe(index, of: direction) else { return abort() }
-            let (fd, token) = claim(direction.source, FlowOp.spliceIn)
-            poller.splice(from: fd, to: pipe.writeEnd, count: count, socket: fd, intoSocket: false, more: false,
-                          token: token)
+            splice(on: direction.source, FlowOp.spliceIn, pipe: pipe.writeEnd, count: count, intoSocket: false,
+                   more: false)
         default:
             break
         }
@@ -228,7 +256,7 @@ extension ClientConnection {
                 armTimer()
             }
         case .response:
-            if exchange.upgraded { shutdown(fd, Int32(SHUT_WR)) }  // the upstream closed its side of the tunnel
+            if exchange.upgraded { transportShutdownWrite() }  // the upstream closed its side of the tunnel
             exchange.responseFinished()
         }
         exchangeMayBeDone()
@@ -254,13 +282,14 @@ extension ClientConnection {
         if let b = flow.copy { worker.copyBuffers.give(b) }
     }
 
-    /// Whether a body that starts now should be copied rather than spliced (`engine.splice`). A tunnel never is:
-    /// it could hold a copy buffer for hours, where a pipe holds only the bytes in it.
+    /// Whether a body that starts now should be copied rather than spliced (`engine.splice`). A tunnel is not, on a
+    /// transport that splices: it could hold a copy buffer for hours, where a pipe holds only the bytes in it.
     func copiesBodies(to server: ServerRuntime) -> Bool {
+        guard transport.splices else { return true }  // a transport that makes its bytes in user space (TLS)
         switch settings.splice {
-        case .always: false
-        case .never: true
-        case .auto: clientLoopback || server.address.loopback
+        case .always: return false
+        case .never: return true
+        case .auto: return clientLoopback || server.address.loopback
         }
     }
 
@@ -271,7 +300,8 @@ extension ClientConnection {
         let (copy, pipes) = withFlow(direction) { ($0.copy, $0.pipes) }
         if let copy { return copy }
         let tunnel = direction == .request ? exchange.tunnelling : exchange.upgraded
-        guard pipes.0 == nil, pipes.1 == nil, !tunnel, let server, copiesBodies(to: server) else { return nil }
+        guard pipes.0 == nil, pipes.1 == nil, !tunnel || !transport.splices, let server, copiesBodies(to: server)
+        else { return nil }
         let taken = worker.copyBuffers.take()
         withFlow(direction) { $0.copy = taken }
         return taken

@@ -24,7 +24,7 @@ extension ClientConnection {
                 self.inBuffer = nil
             }
             pending += 1
-            loop.poller.recvProvided(fd: fd, token: registration.token(Op.clientRecvProvided), likelyEmpty: betweenRequests)
+            transportRecvProvided(token: registration.token(Op.clientRecvProvided), likelyEmpty: betweenRequests)
             return
         }
         clientRecv(into: takeInBuffer() + inEnd, count: settings.bufferSize - inEnd, likelyEmpty: betweenRequests)
@@ -73,6 +73,7 @@ extension ClientConnection {
     private func startExchange(_ head: RequestHead, source: UnsafeRawBufferPointer) {
         exchange.begin(Exchange.Request(head), writeTimeout: worker.entryPoints[entryPoint].writeTimeout, now: loop.now)
         armTimer()
+        if let observer = worker.observer { observeBegin(observer, head: head, source: source) }
         let framing = head.bodyFraming
         let hasBody = framing != .none
         requestBody = BodyTracker(framing)
@@ -111,6 +112,7 @@ extension ClientConnection {
             respondLocally(status: 404, body: "404 page not found", close: hasBody)
             return
         }
+        if observed != nil { observeRouted(router) }
         var rewrite = Rewrite()
         if let chain = router.chain {
             guard let admitted = admit(chain, head: head, source: source) else {
@@ -154,7 +156,9 @@ extension ClientConnection {
             return
         }
         // A small body that arrived with the head goes out in the same send.
-        inStart += coalesce(from: inBuffer + inStart, count: inEnd - inStart, body: &requestBody, into: &writer)
+        let coalesced = coalesce(from: inBuffer + inStart, count: inEnd - inStart, body: &requestBody, into: &writer)
+        inStart += coalesced
+        if observed != nil { observeBodyBytes(request: coalesced) }
         requestFlow.body = BodyFlow(requestBody, capacity: settings.bufferSize, spliceThreshold: settings.spliceThreshold,
                                pipeSize: settings.pipeSize, start: inStart, taken: inStart, end: inEnd)
         requestHead.written(writer)
@@ -272,6 +276,7 @@ extension ClientConnection {
         old.owner = nil
         old.close(loop: loop)
         upstream = nil
+        if observed != nil { observeRetry() }
         requestHead.rewind()
         responseStart = 0
         responseEnd = 0

@@ -88,6 +88,7 @@ extension ClientConnection {
             case .final(let close, let announceKeepAlive):
                 if let server { server.recordTTFB(loop.now &- exchangeStart) }
                 if head.status >= 500 { recordPassiveFailure() }
+                if observed != nil { observeResponse(status: head.status, local: false) }
                 responseBody = BodyTracker(framing)
                 setCookie.withUnsafeBytes { extra in
                     HeadWriter.writeResponse(head, headers: worker.headers, source: source, extra: extra,
@@ -103,8 +104,10 @@ extension ClientConnection {
             if case .final = decision {
                 if !exchange.upgraded {
                     // A small body that arrived with the head leaves in the same send: one segment, one wake-up.
-                    responseStart += coalesce(from: buffer + responseStart, count: responseEnd - responseStart,
-                                              body: &responseBody, into: &writer)
+                    let coalesced = coalesce(from: buffer + responseStart, count: responseEnd - responseStart,
+                                             body: &responseBody, into: &writer)
+                    responseStart += coalesced
+                    if observed != nil { observeBodyBytes(response: coalesced) }
                 }
                 responseFlow.body = BodyFlow(responseBody, capacity: settings.bufferSize,
                                              spliceThreshold: settings.spliceThreshold, pipeSize: settings.pipeSize,
@@ -158,6 +161,7 @@ extension ClientConnection {
     func startTunnel() {
         guard exchange.startTunnel() else { return }
         if let b = requestFlow.copy { worker.copyBuffers.give(b); requestFlow.copy = nil }  // the upgrade request's body is out
+        if observed != nil { observeBodyBytes(request: requestFlow.body.delivered) }
         // Bytes the client sent after its upgrade request belong to the tunnel.
         requestFlow.body = BodyFlow(BodyTracker(.tunnel), capacity: settings.bufferSize,
                                     spliceThreshold: settings.spliceThreshold, pipeSize: settings.pipeSize,
@@ -171,6 +175,11 @@ extension ClientConnection {
     /// `extra` holds complete header lines (`Location`, `Retry-After`).
     func respondLocally(status: Int, body: StaticString, close: Bool, extra: UnsafeRawBufferPointer? = nil) {
         let closes = exchange.respondLocally(close: close, draining: worker.draining)
+        if let observer = worker.observer {
+            observeBegin(observer, head: nil, source: UnsafeRawBufferPointer(start: nil, count: 0))
+            observeResponse(status: status, local: true)
+            observeBodyBytes(response: body.utf8CodeUnitCount)
+        }
         var writer = responseHead.writer(capacity: settings.bufferSize) { worker.buffers.take() }
         HeadWriter.writeSimpleResponse(status: status, body: body, close: closes, extra: extra, into: &writer)
         responseHead.written(writer)
@@ -183,6 +192,7 @@ extension ClientConnection {
 
     /// Both flows are finished: pool the upstream if it is clean, then read the next request or close.
     func endExchange() {
+        if observed != nil { observeEnd(.completed) }
         releaseInFlight()
         releaseMiddlewareHolds()
         if let upstream {

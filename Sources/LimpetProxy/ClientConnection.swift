@@ -84,6 +84,10 @@ final class ClientConnection: LoopHandler {
     var exchangeStart: UInt64 = 0
     /// Middleware state of the exchange; allocated the first time the connection is routed through a chain.
     var middleware: MiddlewareExchange?
+    /// How bytes cross the client socket (`ClientTransport`).
+    var transport = ClientTransport.plain
+    /// The observer's record of the exchange; nil unless the worker has an observer.
+    var observed: ObservedExchange?
 
     init(fd: Int32, worker: Worker, entryPoint: Int) {
         self.fd = fd
@@ -202,13 +206,12 @@ final class ClientConnection: LoopHandler {
 
     func clientRecv(into buffer: UnsafeMutableRawPointer, count: Int, likelyEmpty: Bool = false) {
         pending += 1
-        loop.poller.recv(fd: fd, into: buffer, count: count, token: registration.token(Op.clientRecv),
-                         likelyEmpty: likelyEmpty)
+        transportRecv(into: buffer, count: count, token: registration.token(Op.clientRecv), likelyEmpty: likelyEmpty)
     }
 
     func clientSend(_ buffer: UnsafeRawPointer, count: Int) {
         pending += 1
-        loop.poller.send(fd: fd, from: buffer, count: count, token: registration.token(Op.clientSend))
+        transportSend(from: buffer, count: count, token: registration.token(Op.clientSend))
     }
 
     func upstreamSubmit(_ body: (UpstreamConnection, Poller) -> Void) {
@@ -274,7 +277,7 @@ final class ClientConnection: LoopHandler {
 
     /// After a final response with `Connection: close`: half-close so the client reads everything, then close.
     func closeGracefully() {
-        shutdown(fd, Int32(SHUT_WR))
+        transportShutdownWrite()
         abort()
     }
 
@@ -285,6 +288,7 @@ final class ClientConnection: LoopHandler {
             upstream.close(loop: loop)
             self.upstream = nil
         }
+        if observed != nil { observeEnd(.aborted) }  // before the flows, which hold the byte counts, are released
         releaseExchangeResources(pipesEmpty: false)
         releaseInFlight()
         releaseMiddlewareHolds()
@@ -292,7 +296,7 @@ final class ClientConnection: LoopHandler {
         loop.unregister(registration)
         loop.poller.forget(fd: fd)
         Glibc.close(fd)
-        worker.connectionClosed()
+        worker.connectionClosed(entryPoint: entryPoint)
     }
 
     /// Graceful stop: a connection waiting for its next request closes now; a busy one after its exchange.

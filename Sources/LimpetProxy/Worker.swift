@@ -13,29 +13,33 @@ final class ServiceRuntime {
     var servers: [ServerRuntime] = []
     /// Shared health per server (nil when the service has neither active nor passive checks: always up).
     let health: [ServerHealth]?
-    /// Rendezvous seeds and weights per server (or per child of a weighted service).
-    let seeds: [UInt64]
-    let weights: [Int]
-    var roundRobin: SmoothWeightedRoundRobin
+    /// This loop's choice of server (or of child, for a weighted service).
+    var balancer: Balancer
+    /// Per member, its identity (server URL or child name), which the round-robin position is carried over by.
+    let keys: [String]
 
     init(_ service: Service, servers: [ServerRuntime], keys: [String], weights: [Int], health: [ServerHealth]?,
          previous: ServiceRuntime?) {
         self.service = service
         self.servers = servers
         self.health = health
-        self.weights = weights
-        seeds = keys.map(Rendezvous.seed)
         // Carry the smooth-WRR position over for members that stay (SPEC §7.4), matched by key.
         var current = [Int](repeating: 0, count: keys.count)
-        if let previous, previous.roundRobin.current.count == previous.keys.count {
-            let old = Dictionary(zip(previous.keys, previous.roundRobin.current), uniquingKeysWith: { a, _ in a })
+        if let previous, previous.balancer.roundRobin.current.count == previous.keys.count {
+            let old = Dictionary(zip(previous.keys, previous.balancer.roundRobin.current),
+                                 uniquingKeysWith: { a, _ in a })
             for (i, key) in keys.enumerated() { current[i] = old[key] ?? 0 }
         }
         self.keys = keys
-        roundRobin = SmoothWeightedRoundRobin(weights: weights, current: current)
+        switch service.kind {
+        case .loadBalancer(let lb):
+            balancer = Balancer(strategy: lb.strategy, sticky: lb.sticky, stickyHeader: lb.stickyHeader, keys: keys,
+                                weights: weights, roundRobin: current)
+        case .weighted(let weighted):
+            balancer = Balancer(strategy: .wrr, sticky: weighted.sticky, stickyHeader: nil, keys: keys,
+                                weights: weights, roundRobin: current)
+        }
     }
-
-    let keys: [String]
 
     @inline(__always)  // one call per candidate while balancing
     func isUp(_ i: Int, now: UInt64) -> Bool {
@@ -114,6 +118,15 @@ final class Worker: LoopHandler {
     private var registration: EventLoop.Registration!
     var connections = 0
     private(set) var draining = false
+    /// Sees every connection and exchange of this worker (metrics, access logs); nil: nobody observes, and the
+    /// connections skip every call (`ExchangeObserver`).
+    var observer: ExchangeObserver?
+    private var exchangeSequence: UInt64 = 0
+
+    func nextExchangeID() -> ExchangeID {
+        exchangeSequence &+= 1
+        return ExchangeID(worker: loop.index, sequence: exchangeSequence)
+    }
     private var nextSweep: UInt64 = 0
 
     init(loop: EventLoop, settings: EngineSettings, entryPoints: [EntryPointSettings], listenFDs: [Int32],
@@ -239,6 +252,7 @@ final class Worker: LoopHandler {
             return
         }
         connections += 1  // TCP_NODELAY comes from the listener (limpet_listen_tcp)
+        observer?.connectionOpened(entryPoint: entryPoint)
         let connection = ClientConnection(fd: result, worker: self, entryPoint: entryPoint)
         connection.start()
     }
@@ -320,7 +334,8 @@ final class Worker: LoopHandler {
         if connections == 0 && !listenerClosed.contains(false) { drained() }
     }
 
-    func connectionClosed() {
+    func connectionClosed(entryPoint: Int) {
+        observer?.connectionClosed(entryPoint: entryPoint)
         connections -= 1
         if draining && connections == 0 && !listenerClosed.contains(false) { drained() }
     }
