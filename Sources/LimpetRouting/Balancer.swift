@@ -87,7 +87,7 @@ public struct Balancer: Sendable {
     public var count: Int { weights.count }
 
     /// The member for a request; nil when none can take it.
-    @inlinable
+    @inlinable @inline(__always)  // merged into the proxy's caller: no call, no spilling of its arguments
     public mutating func choose<M: BalancerMembers, R: BalancedRequest>(_ members: M, for request: R,
                                                                         random: inout FastRandom) -> Choice? {
         // A local function, never `members.takesNewSessions` as a value: a partially applied method allocates its
