@@ -1,8 +1,16 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers import downwards only:
-// CShims → LimpetIO → LimpetHTTP → LimpetRouting → LimpetConfig → LimpetProxy → limpet
+// Layers import downwards only. The real graph (each module and what it imports of ours):
+//   CShims           C: liburing, epoll, sockets, inotify; no logic
+//   LimpetIO         CShims
+//   LimpetHTTP       (nothing: a leaf, beside LimpetIO rather than above it)
+//   LimpetRouting    LimpetHTTP
+//   LimpetConfig     LimpetHTTP, LimpetRouting
+//   LimpetProviders  CShims, LimpetHTTP, LimpetConfig
+//   LimpetProxy      CShims, LimpetIO, LimpetHTTP, LimpetRouting, LimpetConfig, LimpetProviders
+//   LimpetWhoami     LimpetHTTP        (the test backend; its few socket calls stay its own)
+//   limpet           LimpetProxy, LimpetConfig, LimpetWhoami (command line only)
 
 /// Release builds of the data-path modules skip the *runtime* exclusivity checks (the compile-time ones stay):
 /// callgrind showed swift_beginAccess/endAccess and their thread-local lookups at ~26 % of the instructions of a
@@ -31,8 +39,7 @@ let package = Package(
         ),
         .target(
             name: "LimpetIO",
-            dependencies: ["CShims", .product(name: "DequeModule", package: "swift-collections"),
-                           .product(name: "HeapModule", package: "swift-collections")],
+            dependencies: ["CShims", .product(name: "HeapModule", package: "swift-collections")],
             swiftSettings: hotPath
         ),
         .target(name: "LimpetHTTP", dependencies: [], swiftSettings: hotPath),
@@ -60,8 +67,7 @@ let package = Package(
         .executableTarget(
             name: "limpet",
             dependencies: ["LimpetProxy", "LimpetConfig", "LimpetWhoami",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "Logging", package: "swift-log")]
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "LimpetHTTPTests", dependencies: ["LimpetHTTP"]),
         .testTarget(name: "LimpetIOTests", dependencies: ["LimpetIO", "CShims"]),

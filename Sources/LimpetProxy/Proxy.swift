@@ -232,45 +232,6 @@ public enum Proxy {
     }
 }
 
-public let limpetVersion = "0.1.0"
-
-extension EngineSettings {
-    init(_ config: StaticConfig, workers: Int, fileLimit: Int) {
-        let engine = config.engine
-        let transport = config.transport
-        // A proxied connection holds two sockets; pipes exist only while a body is spliced and are pooled, so
-        // they are not budgeted per connection (an accept that finds no descriptor left is logged and dropped).
-        let perWorkerByFiles = max(64, (fileLimit - 64) / max(workers, 1) / 2)
-        let configured = engine.maxConnections > 0 ? max(1, engine.maxConnections / max(workers, 1)) : Int.max
-        self.init(
-            bufferSize: engine.bufferSize,
-            spliceThreshold: engine.spliceThreshold,
-            splice: engine.splice,
-            pipeSize: 1 << 20,
-            // 256 KiB (two 128 KiB halves): 64 KiB copied a 100 MiB upload at 1.4x the CPU; 256 KiB at 0.6x
-            // HAProxy's. 64 per worker bound them to 16 MiB; past that, bodies splice.
-            copyBufferSize: 256 << 10,
-            maxCopyBuffers: 64,
-            maxIdlePerHost: transport.maxIdleConnsPerHost,
-            dialTimeout: transport.dialTimeout.wholeNanoseconds,
-            responseHeaderTimeout: transport.responseHeaderTimeout.wholeNanoseconds,
-            idleConnTimeout: transport.idleConnTimeout.wholeNanoseconds,
-            maxConnectionsPerWorker: min(configured, perWorkerByFiles),
-            upstreamSendBuffer: engine.upstreamSendBuffer
-        )
-    }
-}
-
-extension EntryPointSettings {
-    init(_ config: EntryPointConfig) {
-        self.init(name: config.name, readTimeout: config.readTimeout.wholeNanoseconds,
-                  writeTimeout: config.writeTimeout.wholeNanoseconds,
-                  idleTimeout: config.idleTimeout.wholeNanoseconds, trusted: config.trustedIPs,
-                  insecureForwarded: config.insecureForwarded, port: config.port,
-                  acceptGrace: config.requestAcceptGraceTimeout.wholeNanoseconds)
-    }
-}
-
 func seconds(_ duration: Duration) -> Double { Double(duration.wholeNanoseconds) / 1e9 }
 
 /// Hands a loop to the signal thread, which only ever calls its thread-safe `execute`.
