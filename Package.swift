@@ -3,12 +3,12 @@ import PackageDescription
 
 // Layers import downwards only. The real graph (each module and what it imports of ours):
 //   CShims           C: liburing, epoll, sockets, inotify; no logic
-//   LimpetIO         CShims
+//   LimpetIO         CShims            (the only module that calls the kernel, but for LimpetWhoami)
 //   LimpetHTTP       (nothing: a leaf, beside LimpetIO rather than above it)
 //   LimpetRouting    LimpetHTTP
 //   LimpetConfig     LimpetHTTP, LimpetRouting
-//   LimpetProviders  CShims, LimpetHTTP, LimpetConfig
-//   LimpetProxy      CShims, LimpetIO, LimpetHTTP, LimpetRouting, LimpetConfig, LimpetProviders
+//   LimpetProviders  LimpetIO, LimpetHTTP, LimpetConfig
+//   LimpetProxy      LimpetIO, LimpetHTTP, LimpetRouting, LimpetConfig, LimpetProviders
 //   LimpetWhoami     LimpetHTTP        (the test backend; its few socket calls stay its own)
 //   limpet           LimpetProxy, LimpetConfig, LimpetWhoami (command line only)
 
@@ -55,7 +55,7 @@ let package = Package(
         // Docker and Swarm providers: a Docker Engine API client over the Unix socket on Limpet's own HTTP/1.1 code.
         .target(
             name: "LimpetProviders",
-            dependencies: ["CShims", "LimpetHTTP", "LimpetConfig", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["LimpetIO", "LimpetHTTP", "LimpetConfig", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "LimpetProxy",

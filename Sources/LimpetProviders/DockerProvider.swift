@@ -1,6 +1,6 @@
-import CShims
 import Foundation
 import LimpetConfig
+import LimpetIO
 import Logging
 
 /// The Docker provider (SPEC §8): follows containers through the Engine API and publishes their configuration.
@@ -129,7 +129,7 @@ public final class DockerProvider: Sendable {
         while !stop.isStopped {
             var timeout = stop.pollSlice
             if let due {
-                let now = limpet_monotonic_ns()
+                let now = Monotonic.nanoseconds
                 let left = Duration.nanoseconds(due > now ? Int64(due - now) : 0)
                 timeout = timeout.map { min($0, left) } ?? left
             }
@@ -142,7 +142,7 @@ public final class DockerProvider: Sendable {
                 }
                 if due == nil { due = DockerConnection.deadline(after: Self.coalesceWindow) }
             }
-            if let deadline = due, limpet_monotonic_ns() >= deadline {
+            if let deadline = due, Monotonic.nanoseconds >= deadline {
                 due = nil
                 try list(client, offer: offer)
             }

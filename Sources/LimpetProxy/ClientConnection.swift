@@ -104,12 +104,8 @@ final class ClientConnection: LoopHandler {
 
     /// The client's address (`getpeername`), nil when the socket has none.
     func peerAddress() -> SocketAddress? {
-        var peer = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let ok = withUnsafeMutablePointer(to: &peer) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) == 0 }
-        }
-        return ok ? SocketAddress(storage: peer, length: length) : nil
+        guard let peer = try? Posix.peerAddress(fd) else { return nil }
+        return SocketAddress(storage: peer.storage, length: peer.length)
     }
 
     var loop: EventLoop { worker.loop }
@@ -274,7 +270,7 @@ final class ClientConnection: LoopHandler {
 
     /// After a final response with `Connection: close`: half-close so the client reads everything, then close.
     func closeGracefully() {
-        shutdown(fd, Int32(SHUT_WR))
+        try? Posix.shutdown(fd, .write)
         abort()
     }
 
@@ -291,7 +287,7 @@ final class ClientConnection: LoopHandler {
         if let inBuffer { worker.buffers.give(inBuffer) }
         loop.unregister(registration)
         loop.poller.forget(fd: fd)
-        Glibc.close(fd)
+        Posix.close(fd)
         worker.connectionClosed()
     }
 

@@ -1,4 +1,3 @@
-import CShims
 import Foundation
 import Glibc
 import LimpetConfig
@@ -12,7 +11,7 @@ import Synchronization
 /// starts one pinned event-loop thread per worker, then turns signals into reloads and a graceful stop.
 public enum Proxy {
     public static func run(configPath: String) throws -> Never {
-        limpet_block_signals()  // before any thread starts, so only `limpet_wait_signal` sees them
+        ProcessControl.blockSignals()  // before any thread starts, so only `waitForSignal` sees them
         let staticConfig: StaticConfig
         do {
             staticConfig = try ConfigLoader.loadStatic(path: configPath)
@@ -49,8 +48,8 @@ public enum Proxy {
         }
         for warning in staticConfig.warnings + dynamicWarnings { logger.warning("\(warning)") }
 
-        let workerCount = staticConfig.engine.workers > 0 ? staticConfig.engine.workers : Int(limpet_online_cpus())
-        let fileLimit = limpet_raise_nofile()
+        let workerCount = staticConfig.engine.workers > 0 ? staticConfig.engine.workers : ProcessControl.availableCPUs
+        let fileLimit = ProcessControl.raiseFileLimit()
         let settings = EngineSettings(staticConfig, workers: workerCount, fileLimit: Int(fileLimit))
         let entryPoints = staticConfig.entryPoints.map(EntryPointSettings.init)
         let store = SnapshotStore(snapshot)
@@ -79,7 +78,7 @@ public enum Proxy {
         for index in 0..<workerCount {
             let fds = listeners[index]
             let thread = Thread {
-                _ = limpet_pin_thread(Int32(index))
+                ProcessControl.pinCurrentThread(index)
                 let poller = makePoller(staticConfig.engine, logger: logger, announce: index == 0)
                 do {
                     let loop = try EventLoop(index: index, poller: poller)
@@ -125,7 +124,7 @@ public enum Proxy {
         }
 
         while true {
-            let signal = limpet_wait_signal()
+            let signal = ProcessControl.waitForSignal()
             switch signal {
             case SIGHUP:
                 reload(staticConfig, store: store, hub: hub, logger: logger)
@@ -185,7 +184,7 @@ public enum Proxy {
             let loaded = try ConfigLoader.loadSnapshot(for: staticConfig, generation: store.generation + 1,
                                                        providers: hub.configs, warnings: &warnings)
             for warning in warnings { logger.warning("\(warning)") }
-            let next = Draining.carryOver(into: loaded, from: store.current(), now: limpet_monotonic_ns())
+            let next = Draining.carryOver(into: loaded, from: store.current(), now: Monotonic.nanoseconds)
             store.publish(next)
             logger.info("configuration reloaded (generation \(next.generation))")
         } catch {
@@ -223,12 +222,14 @@ public enum Proxy {
     /// `deferAcceptSeconds` > 0 sets `TCP_DEFER_ACCEPT` (`engine.deferAccept`).
     static func listen(_ entryPoint: EntryPointConfig, deferAcceptSeconds: Int32) throws -> Int32 {
         let address = try SocketAddress.resolve(host: entryPoint.host ?? "::", port: entryPoint.port)
-        let fd = withUnsafeBytes(of: address.storage) { raw in
-            limpet_listen_tcp(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), address.length, 4096,
-                              deferAcceptSeconds)
+        var storage = address.storage
+        let socket = try withUnsafePointer(to: &storage) { pointer throws(IOError) in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddr throws(IOError) in
+                try Socket.listener(address: sockaddr, length: address.length, backlog: 4096,
+                                    deferAcceptSeconds: deferAcceptSeconds)
+            }
         }
-        guard fd >= 0 else { throw IOError("bind", errno: -fd) }
-        return fd
+        return socket.release()
     }
 }
 

@@ -1,5 +1,3 @@
-import CShims
-import Glibc
 import LimpetIO
 import LimpetRouting
 
@@ -42,6 +40,6 @@ final class UpstreamConnection: LoopHandler {
         precondition(pending == 0, "closing an upstream socket with operations in flight")
         loop.unregister(registration)
         loop.poller.forget(fd: fd)
-        Glibc.close(fd)
+        Posix.close(fd)
     }
 }

@@ -1,4 +1,3 @@
-import CShims
 import Glibc
 import LimpetConfig
 import LimpetHTTP
@@ -50,7 +49,7 @@ final class Worker: LoopHandler {
          store: SnapshotStore, hostName: String, health: HealthRegistry, logger: Logger) {
         self.loop = loop
         healthRegistry = health
-        random = FastRandom(seed: UInt64(loop.index + 1) &* 0x9E37_79B9_7F4A_7C15 ^ limpet_monotonic_ns())
+        random = FastRandom(seed: UInt64(loop.index + 1) &* 0x9E37_79B9_7F4A_7C15 ^ Monotonic.nanoseconds)
         self.settings = settings
         self.entryPoints = entryPoints
         self.listenFDs = listenFDs
@@ -165,10 +164,10 @@ final class Worker: LoopHandler {
         }
         if listenerClosed[entryPoint]
             || (settings.maxConnectionsPerWorker > 0 && connections >= settings.maxConnectionsPerWorker) {
-            Glibc.close(result)
+            Posix.close(result)
             return
         }
-        connections += 1  // TCP_NODELAY comes from the listener (limpet_listen_tcp)
+        connections += 1  // TCP_NODELAY comes from the listener (Socket.listener)
         let connection = ClientConnection(fd: result, worker: self, entryPoint: entryPoint)
         connection.start()
     }
@@ -196,7 +195,7 @@ final class Worker: LoopHandler {
     /// used as it is, and the idempotent-retry rule covers the rare race.
     func takeIdle(_ server: ServerRuntime) -> UpstreamConnection? {
         while let connection = server.idle.popLast() {
-            if loop.now &- connection.idleSince < 200_000_000 || limpet_idle_socket_is_dead(connection.fd) == 0 {
+            if loop.now &- connection.idleSince < 200_000_000 || (try? Posix.peek(connection.fd)) == .wouldBlock {
                 return connection
             }
             connection.close(loop: loop)
@@ -240,7 +239,7 @@ final class Worker: LoopHandler {
         for i in listenFDs.indices where !listenerClosed[i] && loop.now >= listenerDeadlines[i] {
             listenerClosed[i] = true
             loop.poller.cancel(fd: listenFDs[i])
-            Glibc.close(listenFDs[i])
+            Posix.close(listenFDs[i])
             closedAny = true
             logger.debug("entry point \(entryPoints[i].name): listener closed (worker \(loop.index))")
         }
