@@ -240,7 +240,7 @@ uint64_t limpet_monotonic_ns(void) {
 // MARK: io_uring
 
 struct limpet_ring;
-static struct io_uring_sqe *limpet_sqe(struct limpet_ring *r);
+static struct io_uring_sqe *limpet_sqe(struct limpet_ring *r, int *err);
 
 struct limpet_ring {
     struct io_uring ring;
@@ -313,8 +313,9 @@ int limpet_ring_setup_buffers(limpet_ring *r, unsigned count, unsigned size) {
 }
 
 int limpet_ring_recv_provided(limpet_ring *r, int fd, uint64_t user_data, int poll_first) {
-    struct io_uring_sqe *sqe = limpet_sqe(r);
-    if (!sqe) return -EBUSY;
+    int err;
+    struct io_uring_sqe *sqe = limpet_sqe(r, &err);
+    if (!sqe) return err;
     io_uring_prep_recv(sqe, fd, NULL, r->buf_size, 0);
     if (poll_first) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
     sqe->flags |= IOSQE_BUFFER_SELECT;
@@ -348,28 +349,45 @@ int limpet_ring_probe_ok(limpet_ring *r) {
     return ok;
 }
 
-/// A free submission entry; when the queue is full, submits what is queued to make room.
-static struct io_uring_sqe *limpet_sqe(limpet_ring *r) {
-    struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
-    while (!sqe) {
-        int ret = io_uring_submit(&r->ring);
-        if (ret < 0 && ret != -EAGAIN && ret != -EBUSY && ret != -EINTR) return NULL;
-        sqe = io_uring_get_sqe(&r->ring);
-    }
-    return sqe;
+/// Submits what is queued, retrying EINTR: the count submitted, or -errno. -EBUSY (the completion queue
+/// overflows) and -EAGAIN (no memory for more requests) leave the entries queued: the caller must consume
+/// completions before trying again (io_uring_enter(2)).
+static int limpet_flush(limpet_ring *r) {
+    int ret;
+    do {
+        ret = io_uring_submit(&r->ring);
+    } while (ret == -EINTR);
+    return ret;
+}
+
+/// Room for `count` entries queued back to back: 0, or -errno when the queue is full and cannot be flushed.
+static int limpet_room(limpet_ring *r, unsigned count) {
+    if (io_uring_sq_space_left(&r->ring) >= count) return 0;
+    int ret = limpet_flush(r);
+    if (ret < 0) return ret;
+    return io_uring_sq_space_left(&r->ring) >= count ? 0 : -EBUSY;
+}
+
+/// A free submission entry; when the queue is full, submits what is queued to make room. NULL with *err set when
+/// that fails: the caller reaps completions and tries again, or reports the failure.
+static struct io_uring_sqe *limpet_sqe(limpet_ring *r, int *err) {
+    *err = limpet_room(r, 1);
+    return *err == 0 ? io_uring_get_sqe(&r->ring) : NULL;
 }
 
 int limpet_ring_accept_multishot(limpet_ring *r, int fd, uint64_t user_data) {
-    struct io_uring_sqe *sqe = limpet_sqe(r);
-    if (!sqe) return -EBUSY;
+    int err;
+    struct io_uring_sqe *sqe = limpet_sqe(r, &err);
+    if (!sqe) return err;
     io_uring_prep_multishot_accept(sqe, fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     io_uring_sqe_set_data64(sqe, user_data);
     return 0;
 }
 
 int limpet_ring_recv(limpet_ring *r, int fd, void *buf, unsigned len, uint64_t user_data, int poll_first) {
-    struct io_uring_sqe *sqe = limpet_sqe(r);
-    if (!sqe) return -EBUSY;
+    int err;
+    struct io_uring_sqe *sqe = limpet_sqe(r, &err);
+    if (!sqe) return err;
     io_uring_prep_recv(sqe, fd, buf, len, 0);
     if (poll_first) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
     io_uring_sqe_set_data64(sqe, user_data);
@@ -377,24 +395,27 @@ int limpet_ring_recv(limpet_ring *r, int fd, void *buf, unsigned len, uint64_t u
 }
 
 int limpet_ring_send(limpet_ring *r, int fd, const void *buf, unsigned len, uint64_t user_data) {
-    struct io_uring_sqe *sqe = limpet_sqe(r);
-    if (!sqe) return -EBUSY;
+    int err;
+    struct io_uring_sqe *sqe = limpet_sqe(r, &err);
+    if (!sqe) return err;
     io_uring_prep_send(sqe, fd, buf, len, MSG_NOSIGNAL);
     io_uring_sqe_set_data64(sqe, user_data);
     return 0;
 }
 
 int limpet_ring_connect(limpet_ring *r, int fd, const struct sockaddr *addr, socklen_t len, uint64_t user_data) {
-    struct io_uring_sqe *sqe = limpet_sqe(r);
-    if (!sqe) return -EBUSY;
+    int err;
+    struct io_uring_sqe *sqe = limpet_sqe(r, &err);
+    if (!sqe) return err;
     io_uring_prep_connect(sqe, fd, addr, len);
     io_uring_sqe_set_data64(sqe, user_data);
     return 0;
 }
 
 int limpet_ring_read(limpet_ring *r, int fd, void *buf, unsigned len, uint64_t user_data) {
-    struct io_uring_sqe *sqe = limpet_sqe(r);
-    if (!sqe) return -EBUSY;
+    int err;
+    struct io_uring_sqe *sqe = limpet_sqe(r, &err);
+    if (!sqe) return err;
     io_uring_prep_read(sqe, fd, buf, len, 0);
     io_uring_sqe_set_data64(sqe, user_data);
     return 0;
@@ -402,15 +423,15 @@ int limpet_ring_read(limpet_ring *r, int fd, void *buf, unsigned len, uint64_t u
 
 int limpet_ring_poll_splice(limpet_ring *r, int poll_fd, int poll_out, int fd_in, int fd_out,
                             unsigned len, int more, uint64_t poll_user_data, uint64_t user_data) {
-    // Two entries must be queued back to back for the link to hold: make room for both first.
-    if (io_uring_sq_space_left(&r->ring) < 2) io_uring_submit(&r->ring);
-    struct io_uring_sqe *poll = limpet_sqe(r);
-    if (!poll) return -EBUSY;
+    // Two entries must be queued back to back for the link to hold: make room for both first, or queue neither
+    // (a poll linked to whatever came next would be worse than an operation reported as failed).
+    int err = limpet_room(r, 2);
+    if (err < 0) return err;
+    struct io_uring_sqe *poll = io_uring_get_sqe(&r->ring);
     io_uring_prep_poll_add(poll, poll_fd, poll_out ? POLLOUT : POLLIN);
     io_uring_sqe_set_data64(poll, poll_user_data);
     poll->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
-    struct io_uring_sqe *sp = limpet_sqe(r);
-    if (!sp) return -EBUSY;
+    struct io_uring_sqe *sp = io_uring_get_sqe(&r->ring);
     io_uring_prep_splice(sp, fd_in, -1, fd_out, -1, len,
                          SPLICE_F_NONBLOCK | SPLICE_F_MOVE | (more ? SPLICE_F_MORE : 0));
     io_uring_sqe_set_data64(sp, user_data);
@@ -418,12 +439,15 @@ int limpet_ring_poll_splice(limpet_ring *r, int poll_fd, int poll_out, int fd_in
 }
 
 int limpet_ring_cancel_fd(limpet_ring *r, int fd, uint64_t user_data) {
-    struct io_uring_sqe *sqe = limpet_sqe(r);
-    if (!sqe) return -EBUSY;
+    int err;
+    struct io_uring_sqe *sqe = limpet_sqe(r, &err);
+    if (!sqe) return err;
     io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
     io_uring_sqe_set_data64(sqe, user_data);
-    int ret = io_uring_submit(&r->ring);
-    return ret < 0 ? ret : 0;
+    // At once if it can be; an entry left queued by -EBUSY goes with the next submission, still before the
+    // descriptor closes (its owner waits for the cancelled operations' completions first).
+    int ret = limpet_flush(r);
+    return ret < 0 && ret != -EBUSY && ret != -EAGAIN ? ret : 0;
 }
 
 int limpet_ring_submit_wait(limpet_ring *r, int64_t timeout_ns) {

@@ -79,6 +79,9 @@ void limpet_ring_destroy(limpet_ring *ring);
 /// 1 if the running kernel supports every opcode Limpet submits.
 int limpet_ring_probe_ok(limpet_ring *ring);
 
+/// Each limpet_ring_<operation> below queues one operation (poll_splice a linked pair), submitting what is queued
+/// first when the queue is full: 0, or -errno when no entry could be had. -EBUSY (the completion queue overflows)
+/// and -EAGAIN mean: consume completions, then try again.
 int limpet_ring_accept_multishot(limpet_ring *ring, int fd, uint64_t user_data);
 /// poll_first (IORING_RECVSEND_POLL_FIRST, kernel 5.19+): wait for the socket to be readable before trying, for a
 /// socket that is most likely empty; a readable one still completes at once.
@@ -101,7 +104,8 @@ void *limpet_ring_buffer(limpet_ring *ring, unsigned bid);
 void limpet_ring_recycle(limpet_ring *ring, unsigned bid);
 extern const uint32_t LIMPET_CQE_F_BUFFER, LIMPET_CQE_BUFFER_SHIFT;
 
-/// Cancels every request on `fd`; its own completion carries `user_data`.
+/// Cancels every request on `fd`, submitted at once when the kernel takes it (else with the next submission); its
+/// own completion carries `user_data`.
 int limpet_ring_cancel_fd(limpet_ring *ring, int fd, uint64_t user_data);
 /// Submits what is queued and waits for at least one completion or the timeout (< 0: forever).
 int limpet_ring_submit_wait(limpet_ring *ring, int64_t timeout_ns);
