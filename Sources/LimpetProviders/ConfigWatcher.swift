@@ -6,7 +6,7 @@ import Logging
 
 /// `providers.file.watch`: follows the file provider's file or directory with inotify and calls `onChange` once
 /// per burst of changes. Created on the main thread (it reads the files then), then confined to the thread that
-/// calls `run(onChange:)`; hence `@unchecked Sendable`.
+/// calls `run(update:)`, which reports each change as `.filesChanged`; hence `@unchecked Sendable`.
 ///
 /// What is watched
 /// - `filename`: the file's parent *directory*, events filtered by the file's name. Watching the directory rather
@@ -37,7 +37,8 @@ import Logging
 ///
 /// Where inotify is unavailable (no instance left, a sandbox without it) it falls back to comparing
 /// `ConfigLoader.dynamicFingerprint` once a second.
-public final class ConfigWatcher: @unchecked Sendable {
+public final class ConfigWatcher: Provider, @unchecked Sendable {
+    public var name: String { "watch" }
     private let provider: FileProviderConfig
     private let staticConfig: StaticConfig
     private let logger: Logger
@@ -95,8 +96,8 @@ public final class ConfigWatcher: @unchecked Sendable {
     }
 
     /// Watches forever on the calling thread, calling `onChange` after each burst of changes.
-    public func run(onChange: @escaping () -> Void) -> Never {
-        self.onChange = onChange
+    public func run(update: @escaping @Sendable (ProviderUpdate) -> Void) -> Never {
+        onChange = { update(.filesChanged) }
         let inotify = openInotify()
         resync(inotify, initial: true)
         compareAndReload()  // anything written since `init` read the files
