@@ -9,6 +9,7 @@ import PackageDescription
 //   LimpetConfig     LimpetHTTP, LimpetRouting
 //   LimpetProviders  LimpetIO, LimpetHTTP, LimpetConfig
 //   LimpetProxy      LimpetIO, LimpetHTTP, LimpetRouting, LimpetConfig, LimpetProviders
+//                    (and CShims, in ClientConnection*.swift, for limpet_format_ip: text, not a syscall)
 //   LimpetWhoami     LimpetHTTP        (the test backend; its few socket calls stay its own)
 //   limpet           LimpetProxy, LimpetConfig, LimpetWhoami (command line only)
 

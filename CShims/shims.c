@@ -27,42 +27,6 @@ const uint32_t LIMPET_CQE_F_BUFFER = IORING_CQE_F_BUFFER, LIMPET_CQE_BUFFER_SHIF
 
 // MARK: sockets
 
-int limpet_set_nodelay(int fd) {
-    int one = 1;
-    return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0 ? 0 : -errno;
-}
-
-int limpet_set_sndbuf(int fd, int bytes) {
-    return setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) == 0 ? 0 : -errno;
-}
-
-int limpet_listen_tcp(const struct sockaddr *addr, socklen_t len, int backlog, int defer_accept_seconds) {
-    int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -errno;
-    int one = 1;
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
-        // Accepted sockets inherit TCP_NODELAY from the listener on Linux: no setsockopt per connection.
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
-        // The kernel completes the handshake but queues the connection for accept only once data arrives, or
-        // after this many seconds rounded up to the SYN-ACK retransmission schedule (1, 3, 7, 15 s...).
-        (defer_accept_seconds > 0 &&
-         setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_accept_seconds, sizeof defer_accept_seconds) != 0) ||
-        bind(fd, addr, len) != 0 || listen(fd, backlog) != 0) {
-        int err = errno;
-        close(fd);
-        return -err;
-    }
-    return fd;
-}
-
-int limpet_socket_tcp(int family) {
-    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -errno;
-    limpet_set_nodelay(fd);
-    return fd;
-}
-
 int limpet_accept(int fd, struct sockaddr_storage *peer, socklen_t *peer_len) {
     *peer_len = sizeof *peer;
     int c = accept4(fd, (struct sockaddr *)peer, peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -71,13 +35,6 @@ int limpet_accept(int fd, struct sockaddr_storage *peer, socklen_t *peer_len) {
 
 int limpet_connect(int fd, const struct sockaddr *addr, socklen_t len) {
     return connect(fd, addr, len) == 0 ? 0 : -errno;
-}
-
-int limpet_socket_error(int fd) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
-    return err;
 }
 
 ssize_t limpet_recv(int fd, void *buf, size_t len) {
@@ -90,24 +47,12 @@ ssize_t limpet_send(int fd, const void *buf, size_t len) {
     return n < 0 ? -errno : n;
 }
 
-int limpet_idle_socket_is_dead(int fd) {
-    char byte;
-    ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
-    return 1;
-}
-
 int limpet_format_ip(const struct sockaddr_storage *addr, char *out, size_t cap) {
     const void *src = addr->ss_family == AF_INET6
         ? (const void *)&((const struct sockaddr_in6 *)addr)->sin6_addr
         : (const void *)&((const struct sockaddr_in *)addr)->sin_addr;
     if (!inet_ntop(addr->ss_family, src, out, (socklen_t)cap)) return 0;
     return (int)strlen(out);
-}
-
-int limpet_sockaddr_port(const struct sockaddr_storage *addr) {
-    return addr->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)addr)->sin6_port)
-                                       : ntohs(((const struct sockaddr_in *)addr)->sin_port);
 }
 
 // MARK: pipes and splice
@@ -493,29 +438,6 @@ const uint32_t LIMPET_IN_MODIFY = IN_MODIFY, LIMPET_IN_ATTRIB = IN_ATTRIB, LIMPE
                LIMPET_IN_MOVE_SELF = IN_MOVE_SELF, LIMPET_IN_IGNORED = IN_IGNORED,
                LIMPET_IN_Q_OVERFLOW = IN_Q_OVERFLOW, LIMPET_IN_ISDIR = IN_ISDIR, LIMPET_IN_ONLYDIR = IN_ONLYDIR;
 
-int limpet_inotify_init(void) {
-    int fd = inotify_init1(IN_CLOEXEC);
-    return fd < 0 ? -errno : fd;
-}
-
-int limpet_inotify_add_watch(int fd, const char *path, uint32_t mask) {
-    int wd = inotify_add_watch(fd, path, mask);
-    return wd < 0 ? -errno : wd;
-}
-
-int limpet_inotify_rm_watch(int fd, int wd) {
-    return inotify_rm_watch(fd, wd) == 0 ? 0 : -errno;
-}
-
-ssize_t limpet_inotify_read(int fd, void *buf, size_t len, int timeout_ms) {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int ready = poll(&p, 1, timeout_ms);
-    if (ready < 0) return -errno;
-    if (ready == 0) return 0;
-    ssize_t n = read(fd, buf, len);
-    return n < 0 ? -errno : n;
-}
-
 int limpet_inotify_next(const void *buf, size_t len, size_t *offset, int *wd, uint32_t *mask, const char **name) {
     if (*offset + sizeof(struct inotify_event) > len) return 0;
     const struct inotify_event *ev = (const struct inotify_event *)((const char *)buf + *offset);
@@ -527,23 +449,3 @@ int limpet_inotify_next(const void *buf, size_t len, size_t *offset, int *wd, ui
     return 1;
 }
 
-// MARK: Unix-domain sockets (Docker Engine API)
-
-#include <sys/un.h>
-
-int limpet_connect_unix(const char *path) {
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    size_t len = strlen(path);
-    if (len == 0) return -EINVAL;
-    if (len >= sizeof addr.sun_path) return -ENAMETOOLONG;
-    memcpy(addr.sun_path, path, len + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -errno;
-    socklen_t addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
-    if (connect(fd, (const struct sockaddr *)&addr, addr_len) != 0) {
-        int err = errno;
-        close(fd);
-        return -err;
-    }
-    return fd;
-}
