@@ -1,8 +1,17 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers import downwards only:
-// CShims → LimpetIO → LimpetHTTP → LimpetRouting → LimpetConfig → LimpetProxy → limpet
+// Layers import downwards only. The real graph (each module and what it imports of ours):
+//   CShims           C: liburing, epoll, sockets, inotify; no logic
+//   LimpetIO         CShims            (the only module that calls the kernel, but for LimpetWhoami)
+//   LimpetHTTP       (nothing: a leaf, beside LimpetIO rather than above it)
+//   LimpetRouting    LimpetHTTP
+//   LimpetConfig     LimpetHTTP, LimpetRouting
+//   LimpetProviders  LimpetIO, LimpetHTTP, LimpetConfig
+//   LimpetProxy      LimpetIO, LimpetHTTP, LimpetRouting, LimpetConfig, LimpetProviders
+//                    (and CShims, in ClientConnection*.swift, for limpet_format_ip: text, not a syscall)
+//   LimpetWhoami     LimpetHTTP        (the test backend; its few socket calls stay its own)
+//   limpet           LimpetProxy, LimpetConfig, LimpetWhoami (command line only)
 
 /// Release builds of the data-path modules skip the *runtime* exclusivity checks (the compile-time ones stay):
 /// callgrind showed swift_beginAccess/endAccess and their thread-local lookups at ~26 % of the instructions of a
@@ -31,8 +40,7 @@ let package = Package(
         ),
         .target(
             name: "LimpetIO",
-            dependencies: ["CShims", .product(name: "DequeModule", package: "swift-collections"),
-                           .product(name: "HeapModule", package: "swift-collections")],
+            dependencies: ["CShims", .product(name: "HeapModule", package: "swift-collections")],
             swiftSettings: hotPath
         ),
         .target(name: "LimpetHTTP", dependencies: [], swiftSettings: hotPath),
@@ -48,7 +56,7 @@ let package = Package(
         // Docker and Swarm providers: a Docker Engine API client over the Unix socket on Limpet's own HTTP/1.1 code.
         .target(
             name: "LimpetProviders",
-            dependencies: ["CShims", "LimpetHTTP", "LimpetConfig", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["LimpetIO", "LimpetHTTP", "LimpetConfig", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "LimpetProxy",
@@ -60,8 +68,7 @@ let package = Package(
         .executableTarget(
             name: "limpet",
             dependencies: ["LimpetProxy", "LimpetConfig", "LimpetWhoami",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "Logging", package: "swift-log")]
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "LimpetHTTPTests", dependencies: ["LimpetHTTP"]),
         .testTarget(name: "LimpetIOTests", dependencies: ["LimpetIO", "CShims"]),

@@ -27,42 +27,6 @@ const uint32_t LIMPET_CQE_F_BUFFER = IORING_CQE_F_BUFFER, LIMPET_CQE_BUFFER_SHIF
 
 // MARK: sockets
 
-int limpet_set_nodelay(int fd) {
-    int one = 1;
-    return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0 ? 0 : -errno;
-}
-
-int limpet_set_sndbuf(int fd, int bytes) {
-    return setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes) == 0 ? 0 : -errno;
-}
-
-int limpet_listen_tcp(const struct sockaddr *addr, socklen_t len, int backlog, int defer_accept_seconds) {
-    int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -errno;
-    int one = 1;
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
-        // Accepted sockets inherit TCP_NODELAY from the listener on Linux: no setsockopt per connection.
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
-        // The kernel completes the handshake but queues the connection for accept only once data arrives, or
-        // after this many seconds rounded up to the SYN-ACK retransmission schedule (1, 3, 7, 15 s...).
-        (defer_accept_seconds > 0 &&
-         setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_accept_seconds, sizeof defer_accept_seconds) != 0) ||
-        bind(fd, addr, len) != 0 || listen(fd, backlog) != 0) {
-        int err = errno;
-        close(fd);
-        return -err;
-    }
-    return fd;
-}
-
-int limpet_socket_tcp(int family) {
-    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -errno;
-    limpet_set_nodelay(fd);
-    return fd;
-}
-
 int limpet_accept(int fd, struct sockaddr_storage *peer, socklen_t *peer_len) {
     *peer_len = sizeof *peer;
     int c = accept4(fd, (struct sockaddr *)peer, peer_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -71,13 +35,6 @@ int limpet_accept(int fd, struct sockaddr_storage *peer, socklen_t *peer_len) {
 
 int limpet_connect(int fd, const struct sockaddr *addr, socklen_t len) {
     return connect(fd, addr, len) == 0 ? 0 : -errno;
-}
-
-int limpet_socket_error(int fd) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
-    return err;
 }
 
 ssize_t limpet_recv(int fd, void *buf, size_t len) {
@@ -90,24 +47,12 @@ ssize_t limpet_send(int fd, const void *buf, size_t len) {
     return n < 0 ? -errno : n;
 }
 
-int limpet_idle_socket_is_dead(int fd) {
-    char byte;
-    ssize_t n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
-    return 1;
-}
-
 int limpet_format_ip(const struct sockaddr_storage *addr, char *out, size_t cap) {
     const void *src = addr->ss_family == AF_INET6
         ? (const void *)&((const struct sockaddr_in6 *)addr)->sin6_addr
         : (const void *)&((const struct sockaddr_in *)addr)->sin_addr;
     if (!inet_ntop(addr->ss_family, src, out, (socklen_t)cap)) return 0;
     return (int)strlen(out);
-}
-
-int limpet_sockaddr_port(const struct sockaddr_storage *addr) {
-    return addr->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)addr)->sin6_port)
-                                       : ntohs(((const struct sockaddr_in *)addr)->sin_port);
 }
 
 // MARK: pipes and splice
@@ -240,7 +185,7 @@ uint64_t limpet_monotonic_ns(void) {
 // MARK: io_uring
 
 struct limpet_ring;
-static struct io_uring_sqe *limpet_sqe(struct limpet_ring *r);
+static struct io_uring_sqe *limpet_sqe(struct limpet_ring *r, int *err);
 
 struct limpet_ring {
     struct io_uring ring;
@@ -313,8 +258,9 @@ int limpet_ring_setup_buffers(limpet_ring *r, unsigned count, unsigned size) {
 }
 
 int limpet_ring_recv_provided(limpet_ring *r, int fd, uint64_t user_data, int poll_first) {
-    struct io_uring_sqe *sqe = limpet_sqe(r);
-    if (!sqe) return -EBUSY;
+    int err;
+    struct io_uring_sqe *sqe = limpet_sqe(r, &err);
+    if (!sqe) return err;
     io_uring_prep_recv(sqe, fd, NULL, r->buf_size, 0);
     if (poll_first) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
     sqe->flags |= IOSQE_BUFFER_SELECT;
@@ -348,28 +294,45 @@ int limpet_ring_probe_ok(limpet_ring *r) {
     return ok;
 }
 
-/// A free submission entry; when the queue is full, submits what is queued to make room.
-static struct io_uring_sqe *limpet_sqe(limpet_ring *r) {
-    struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
-    while (!sqe) {
-        int ret = io_uring_submit(&r->ring);
-        if (ret < 0 && ret != -EAGAIN && ret != -EBUSY && ret != -EINTR) return NULL;
-        sqe = io_uring_get_sqe(&r->ring);
-    }
-    return sqe;
+/// Submits what is queued, retrying EINTR: the count submitted, or -errno. -EBUSY (the completion queue
+/// overflows) and -EAGAIN (no memory for more requests) leave the entries queued: the caller must consume
+/// completions before trying again (io_uring_enter(2)).
+static int limpet_flush(limpet_ring *r) {
+    int ret;
+    do {
+        ret = io_uring_submit(&r->ring);
+    } while (ret == -EINTR);
+    return ret;
+}
+
+/// Room for `count` entries queued back to back: 0, or -errno when the queue is full and cannot be flushed.
+static int limpet_room(limpet_ring *r, unsigned count) {
+    if (io_uring_sq_space_left(&r->ring) >= count) return 0;
+    int ret = limpet_flush(r);
+    if (ret < 0) return ret;
+    return io_uring_sq_space_left(&r->ring) >= count ? 0 : -EBUSY;
+}
+
+/// A free submission entry; when the queue is full, submits what is queued to make room. NULL with *err set when
+/// that fails: the caller reaps completions and tries again, or reports the failure.
+static struct io_uring_sqe *limpet_sqe(limpet_ring *r, int *err) {
+    *err = limpet_room(r, 1);
+    return *err == 0 ? io_uring_get_sqe(&r->ring) : NULL;
 }
 
 int limpet_ring_accept_multishot(limpet_ring *r, int fd, uint64_t user_data) {
-    struct io_uring_sqe *sqe = limpet_sqe(r);
-    if (!sqe) return -EBUSY;
+    int err;
+    struct io_uring_sqe *sqe = limpet_sqe(r, &err);
+    if (!sqe) return err;
     io_uring_prep_multishot_accept(sqe, fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     io_uring_sqe_set_data64(sqe, user_data);
     return 0;
 }
 
 int limpet_ring_recv(limpet_ring *r, int fd, void *buf, unsigned len, uint64_t user_data, int poll_first) {
-    struct io_uring_sqe *sqe = limpet_sqe(r);
-    if (!sqe) return -EBUSY;
+    int err;
+    struct io_uring_sqe *sqe = limpet_sqe(r, &err);
+    if (!sqe) return err;
     io_uring_prep_recv(sqe, fd, buf, len, 0);
     if (poll_first) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
     io_uring_sqe_set_data64(sqe, user_data);
@@ -377,24 +340,27 @@ int limpet_ring_recv(limpet_ring *r, int fd, void *buf, unsigned len, uint64_t u
 }
 
 int limpet_ring_send(limpet_ring *r, int fd, const void *buf, unsigned len, uint64_t user_data) {
-    struct io_uring_sqe *sqe = limpet_sqe(r);
-    if (!sqe) return -EBUSY;
+    int err;
+    struct io_uring_sqe *sqe = limpet_sqe(r, &err);
+    if (!sqe) return err;
     io_uring_prep_send(sqe, fd, buf, len, MSG_NOSIGNAL);
     io_uring_sqe_set_data64(sqe, user_data);
     return 0;
 }
 
 int limpet_ring_connect(limpet_ring *r, int fd, const struct sockaddr *addr, socklen_t len, uint64_t user_data) {
-    struct io_uring_sqe *sqe = limpet_sqe(r);
-    if (!sqe) return -EBUSY;
+    int err;
+    struct io_uring_sqe *sqe = limpet_sqe(r, &err);
+    if (!sqe) return err;
     io_uring_prep_connect(sqe, fd, addr, len);
     io_uring_sqe_set_data64(sqe, user_data);
     return 0;
 }
 
 int limpet_ring_read(limpet_ring *r, int fd, void *buf, unsigned len, uint64_t user_data) {
-    struct io_uring_sqe *sqe = limpet_sqe(r);
-    if (!sqe) return -EBUSY;
+    int err;
+    struct io_uring_sqe *sqe = limpet_sqe(r, &err);
+    if (!sqe) return err;
     io_uring_prep_read(sqe, fd, buf, len, 0);
     io_uring_sqe_set_data64(sqe, user_data);
     return 0;
@@ -402,15 +368,15 @@ int limpet_ring_read(limpet_ring *r, int fd, void *buf, unsigned len, uint64_t u
 
 int limpet_ring_poll_splice(limpet_ring *r, int poll_fd, int poll_out, int fd_in, int fd_out,
                             unsigned len, int more, uint64_t poll_user_data, uint64_t user_data) {
-    // Two entries must be queued back to back for the link to hold: make room for both first.
-    if (io_uring_sq_space_left(&r->ring) < 2) io_uring_submit(&r->ring);
-    struct io_uring_sqe *poll = limpet_sqe(r);
-    if (!poll) return -EBUSY;
+    // Two entries must be queued back to back for the link to hold: make room for both first, or queue neither
+    // (a poll linked to whatever came next would be worse than an operation reported as failed).
+    int err = limpet_room(r, 2);
+    if (err < 0) return err;
+    struct io_uring_sqe *poll = io_uring_get_sqe(&r->ring);
     io_uring_prep_poll_add(poll, poll_fd, poll_out ? POLLOUT : POLLIN);
     io_uring_sqe_set_data64(poll, poll_user_data);
     poll->flags |= IOSQE_IO_LINK | IOSQE_CQE_SKIP_SUCCESS;
-    struct io_uring_sqe *sp = limpet_sqe(r);
-    if (!sp) return -EBUSY;
+    struct io_uring_sqe *sp = io_uring_get_sqe(&r->ring);
     io_uring_prep_splice(sp, fd_in, -1, fd_out, -1, len,
                          SPLICE_F_NONBLOCK | SPLICE_F_MOVE | (more ? SPLICE_F_MORE : 0));
     io_uring_sqe_set_data64(sp, user_data);
@@ -418,12 +384,15 @@ int limpet_ring_poll_splice(limpet_ring *r, int poll_fd, int poll_out, int fd_in
 }
 
 int limpet_ring_cancel_fd(limpet_ring *r, int fd, uint64_t user_data) {
-    struct io_uring_sqe *sqe = limpet_sqe(r);
-    if (!sqe) return -EBUSY;
+    int err;
+    struct io_uring_sqe *sqe = limpet_sqe(r, &err);
+    if (!sqe) return err;
     io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
     io_uring_sqe_set_data64(sqe, user_data);
-    int ret = io_uring_submit(&r->ring);
-    return ret < 0 ? ret : 0;
+    // At once if it can be; an entry left queued by -EBUSY goes with the next submission, still before the
+    // descriptor closes (its owner waits for the cancelled operations' completions first).
+    int ret = limpet_flush(r);
+    return ret < 0 && ret != -EBUSY && ret != -EAGAIN ? ret : 0;
 }
 
 int limpet_ring_submit_wait(limpet_ring *r, int64_t timeout_ns) {
@@ -469,29 +438,6 @@ const uint32_t LIMPET_IN_MODIFY = IN_MODIFY, LIMPET_IN_ATTRIB = IN_ATTRIB, LIMPE
                LIMPET_IN_MOVE_SELF = IN_MOVE_SELF, LIMPET_IN_IGNORED = IN_IGNORED,
                LIMPET_IN_Q_OVERFLOW = IN_Q_OVERFLOW, LIMPET_IN_ISDIR = IN_ISDIR, LIMPET_IN_ONLYDIR = IN_ONLYDIR;
 
-int limpet_inotify_init(void) {
-    int fd = inotify_init1(IN_CLOEXEC);
-    return fd < 0 ? -errno : fd;
-}
-
-int limpet_inotify_add_watch(int fd, const char *path, uint32_t mask) {
-    int wd = inotify_add_watch(fd, path, mask);
-    return wd < 0 ? -errno : wd;
-}
-
-int limpet_inotify_rm_watch(int fd, int wd) {
-    return inotify_rm_watch(fd, wd) == 0 ? 0 : -errno;
-}
-
-ssize_t limpet_inotify_read(int fd, void *buf, size_t len, int timeout_ms) {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int ready = poll(&p, 1, timeout_ms);
-    if (ready < 0) return -errno;
-    if (ready == 0) return 0;
-    ssize_t n = read(fd, buf, len);
-    return n < 0 ? -errno : n;
-}
-
 int limpet_inotify_next(const void *buf, size_t len, size_t *offset, int *wd, uint32_t *mask, const char **name) {
     if (*offset + sizeof(struct inotify_event) > len) return 0;
     const struct inotify_event *ev = (const struct inotify_event *)((const char *)buf + *offset);
@@ -503,23 +449,3 @@ int limpet_inotify_next(const void *buf, size_t len, size_t *offset, int *wd, ui
     return 1;
 }
 
-// MARK: Unix-domain sockets (Docker Engine API)
-
-#include <sys/un.h>
-
-int limpet_connect_unix(const char *path) {
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    size_t len = strlen(path);
-    if (len == 0) return -EINVAL;
-    if (len >= sizeof addr.sun_path) return -ENAMETOOLONG;
-    memcpy(addr.sun_path, path, len + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -errno;
-    socklen_t addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
-    if (connect(fd, (const struct sockaddr *)&addr, addr_len) != 0) {
-        int err = errno;
-        close(fd);
-        return -err;
-    }
-    return fd;
-}

@@ -12,28 +12,15 @@
 
 // MARK: sockets
 
-/// A non-blocking, close-on-exec TCP listener with SO_REUSEADDR and SO_REUSEPORT, bound and listening;
-/// TCP_DEFER_ACCEPT when defer_accept_seconds > 0. Returns the fd, or -errno.
-int limpet_listen_tcp(const struct sockaddr *addr, socklen_t len, int backlog, int defer_accept_seconds);
-/// A non-blocking, close-on-exec TCP socket of `family` with TCP_NODELAY. Returns the fd or -errno.
-int limpet_socket_tcp(int family);
 /// accept4 with SOCK_NONBLOCK|SOCK_CLOEXEC. Returns the fd or -errno.
 int limpet_accept(int fd, struct sockaddr_storage *peer, socklen_t *peer_len);
-int limpet_set_nodelay(int fd);
-/* SO_SNDBUF; 0 or -errno. */
-int limpet_set_sndbuf(int fd, int bytes);
 /// connect(2) on a non-blocking socket: 0, or -errno (-EINPROGRESS while pending).
 int limpet_connect(int fd, const struct sockaddr *addr, socklen_t len);
-/// The pending error of a socket (SO_ERROR), as a positive errno or 0.
-int limpet_socket_error(int fd);
 /// recv/send with MSG_NOSIGNAL|MSG_DONTWAIT: bytes, or -errno.
 ssize_t limpet_recv(int fd, void *buf, size_t len);
 ssize_t limpet_send(int fd, const void *buf, size_t len);
-/// 1 if the peer has closed or sent unexpected bytes on an idle socket, 0 if it is quiet.
-int limpet_idle_socket_is_dead(int fd);
 /// Formats the address as text ("127.0.0.1" or "::1"); returns the length written.
 int limpet_format_ip(const struct sockaddr_storage *addr, char *out, size_t cap);
-int limpet_sockaddr_port(const struct sockaddr_storage *addr);
 
 // MARK: pipes and splice
 
@@ -79,6 +66,9 @@ void limpet_ring_destroy(limpet_ring *ring);
 /// 1 if the running kernel supports every opcode Limpet submits.
 int limpet_ring_probe_ok(limpet_ring *ring);
 
+/// Each limpet_ring_<operation> below queues one operation (poll_splice a linked pair), submitting what is queued
+/// first when the queue is full: 0, or -errno when no entry could be had. -EBUSY (the completion queue overflows)
+/// and -EAGAIN mean: consume completions, then try again.
 int limpet_ring_accept_multishot(limpet_ring *ring, int fd, uint64_t user_data);
 /// poll_first (IORING_RECVSEND_POLL_FIRST, kernel 5.19+): wait for the socket to be readable before trying, for a
 /// socket that is most likely empty; a readable one still completes at once.
@@ -101,7 +91,8 @@ void *limpet_ring_buffer(limpet_ring *ring, unsigned bid);
 void limpet_ring_recycle(limpet_ring *ring, unsigned bid);
 extern const uint32_t LIMPET_CQE_F_BUFFER, LIMPET_CQE_BUFFER_SHIFT;
 
-/// Cancels every request on `fd`; its own completion carries `user_data`.
+/// Cancels every request on `fd`, submitted at once when the kernel takes it (else with the next submission); its
+/// own completion carries `user_data`.
 int limpet_ring_cancel_fd(limpet_ring *ring, int fd, uint64_t user_data);
 /// Submits what is queued and waits for at least one completion or the timeout (< 0: forever).
 int limpet_ring_submit_wait(limpet_ring *ring, int64_t timeout_ns);
@@ -111,17 +102,7 @@ extern const uint32_t LIMPET_CQE_F_MORE;
 
 // MARK: inotify (providers.file.watch)
 
-/// inotify_init1(IN_CLOEXEC), blocking reads (see limpet_inotify_read). Returns the fd or -errno.
-int limpet_inotify_init(void);
-/// inotify_add_watch(2): the watch descriptor, or -errno. A second path naming the same inode answers the same
-/// descriptor (and replaces its mask).
-int limpet_inotify_add_watch(int fd, const char *path, uint32_t mask);
-/// inotify_rm_watch(2): 0 or -errno. The kernel then queues an IN_IGNORED event for `wd`.
-int limpet_inotify_rm_watch(int fd, int wd);
-/// Waits up to `timeout_ms` (< 0: forever) for events, then reads as many whole events as fit into `buf`
-/// (give it at least LIMPET_INOTIFY_BUFFER bytes): bytes read, 0 on timeout, or -errno.
-ssize_t limpet_inotify_read(int fd, void *buf, size_t len, int timeout_ms);
-/// Decodes the event at `*offset` of `len` bytes filled by limpet_inotify_read and moves `*offset` past it.
+/// Decodes the event at `*offset` of `len` bytes read from an inotify descriptor and moves `*offset` past it.
 /// Returns 1 with its watch descriptor, mask and name (NUL-terminated; "" for an event about the watched
 /// directory itself), or 0 when no whole event is left.
 int limpet_inotify_next(const void *buf, size_t len, size_t *offset, int *wd, uint32_t *mask, const char **name);
@@ -130,12 +111,5 @@ extern const size_t LIMPET_INOTIFY_BUFFER;
 extern const uint32_t LIMPET_IN_MODIFY, LIMPET_IN_ATTRIB, LIMPET_IN_CLOSE_WRITE, LIMPET_IN_MOVED_FROM,
     LIMPET_IN_MOVED_TO, LIMPET_IN_CREATE, LIMPET_IN_DELETE, LIMPET_IN_DELETE_SELF, LIMPET_IN_MOVE_SELF,
     LIMPET_IN_IGNORED, LIMPET_IN_Q_OVERFLOW, LIMPET_IN_ISDIR, LIMPET_IN_ONLYDIR;
-
-// MARK: Unix-domain sockets (Docker Engine API)
-
-/// A non-blocking, close-on-exec AF_UNIX stream socket connected to `path`. Returns the fd, or -errno:
-/// -ENAMETOOLONG when the path does not fit in sun_path, -EINVAL when it is empty, -EAGAIN when the listener's
-/// backlog is full.
-int limpet_connect_unix(const char *path);
 
 #endif

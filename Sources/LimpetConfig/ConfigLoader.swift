@@ -2,19 +2,6 @@ import Foundation
 import LimpetRouting
 import Yams
 
-/// One problem found in a configuration file, printed as `FILE:LINE:COLUMN: message`.
-public struct Diagnostic: Error, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
-    public var message: String
-    public var isWarning: Bool
-    public init(file: String, line: Int, column: Int, message: String, isWarning: Bool = false) {
-        self.file = file; self.line = line; self.column = column; self.message = message; self.isWarning = isWarning
-    }
-    public var description: String { "\(file):\(line):\(column): \(isWarning ? "warning: " : "")\(message)" }
-}
-
 /// Reads the static file and the file provider's dynamic files, and builds snapshots from them.
 public enum ConfigLoader {
     /// Reads and validates the static configuration. Throws every error found (with the warnings).

@@ -73,13 +73,30 @@ extension Poller {
     }
 }
 
-/// A failed system call: its name and errno.
+/// A failed system call: its name and errno, read as `bind: Address already in use`.
 public struct IOError: Error, CustomStringConvertible, Sendable {
-    public var call: String
-    public var errno: Int32
-    public init(_ call: String, errno: Int32) {
-        self.call = call
+    /// A literal name costs nothing to keep: the calls that fail on the hot path (a peer that left before
+    /// `getpeername` or `shutdown`) must not allocate to say so.
+    @usableFromInline enum Name: Sendable {
+        case literal(StaticString)
+        case text(String)
+    }
+    @usableFromInline let name: Name
+    public let errno: Int32
+
+    @inlinable public init(_ call: StaticString, errno: Int32) {
+        name = .literal(call)
         self.errno = errno
+    }
+    public init(_ call: String, errno: Int32) {
+        name = .text(call)
+        self.errno = errno
+    }
+    public var call: String {
+        switch name {
+        case .literal(let call): "\(call)"
+        case .text(let call): call
+        }
     }
     public var description: String { "\(call): \(String(cString: strerror(errno)))" }
 }

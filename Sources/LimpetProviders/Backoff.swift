@@ -1,5 +1,5 @@
-import CShims
 import Glibc
+import LimpetIO
 import Synchronization
 
 /// Exponential backoff between attempts to reach the daemon: 0.5 s, 1 s, 2 s … capped at 30 s.
@@ -47,7 +47,7 @@ final class StopSignal: Sendable {
         let deadline = DockerConnection.deadline(after: duration)
         while true {
             if isStopped { return false }
-            let now = limpet_monotonic_ns()
+            let now = Monotonic.nanoseconds
             guard now < deadline else { return true }
             var left = deadline - now
             if canStop { left = min(left, 50_000_000) }

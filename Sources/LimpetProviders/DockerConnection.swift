@@ -1,13 +1,13 @@
-import CShims
 import Glibc
 import LimpetHTTP
+import LimpetIO
 
 /// One HTTP/1.1 connection to the Docker daemon, used by one thread at a time and blocking it.
 ///
 /// The socket is non-blocking; every wait goes through `poll(2)` with a deadline, so no call can hang longer than
 /// its timeout (the event stream passes none and waits as long as the daemon stays quiet).
 final class DockerConnection {
-    let fd: Int32
+    let socket: Socket
     /// The endpoint as configured, for error messages.
     let endpoint: String
     /// Bytes received and not consumed yet: the rest of a head, a body, or the start of the next response.
@@ -22,12 +22,10 @@ final class DockerConnection {
     static let maxHeadLength = 64 * 1024
     private static let readSize = 64 * 1024
 
-    private init(fd: Int32, endpoint: String) {
-        self.fd = fd
+    private init(socket: consuming Socket, endpoint: String) {
+        self.socket = socket
         self.endpoint = endpoint
     }
-
-    deinit { Glibc.close(fd) }
 
     /// Connects to the daemon within `timeout`.
     static func open(_ target: DockerEndpoint, endpoint: String, timeout: Duration) throws(DockerClientError)
@@ -36,9 +34,11 @@ final class DockerConnection {
         switch target {
         case .unix(let path):
             // A Unix-socket connect completes at once, or fails with EAGAIN when the daemon's backlog is full.
-            let fd = limpet_connect_unix(path)
-            guard fd >= 0 else { throw DockerClientError(endpoint, .system(call: "connect", errno: -fd)) }
-            return DockerConnection(fd: fd, endpoint: endpoint)
+            do throws(IOError) {
+                return DockerConnection(socket: try Socket.unix(connectingTo: path), endpoint: endpoint)
+            } catch {
+                throw DockerClientError(endpoint, .system(call: error.call, errno: error.errno))
+            }
         case .tcp(let host, let port):
             return try openTCP(host: host, port: port, endpoint: endpoint, deadline: deadline(after: timeout))
         }
@@ -61,18 +61,16 @@ final class DockerConnection {
         var entry: UnsafeMutablePointer<addrinfo>? = list
         while let info = entry {
             entry = info.pointee.ai_next
-            let fd = limpet_socket_tcp(info.pointee.ai_family)
-            guard fd >= 0 else {
-                lastError = DockerClientError(endpoint, .system(call: "socket", errno: -fd))
+            let connection: DockerConnection
+            let connected: Bool
+            do throws(IOError) {
+                connection = DockerConnection(socket: try Socket.tcp(family: info.pointee.ai_family), endpoint: endpoint)
+                connected = try connection.socket.connect(to: info.pointee.ai_addr, length: info.pointee.ai_addrlen)
+            } catch {
+                lastError = DockerClientError(endpoint, .system(call: error.call, errno: error.errno))
                 continue
             }
-            let connection = DockerConnection(fd: fd, endpoint: endpoint)
-            let result = limpet_connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen)
-            if result == 0 { return connection }
-            guard result == -EINPROGRESS else {
-                lastError = DockerClientError(endpoint, .system(call: "connect", errno: -result))
-                continue
-            }
+            if connected { return connection }
             do {
                 guard try connection.wait(for: Int16(POLLOUT), deadline: deadline) else {
                     lastError = DockerClientError(endpoint, .timeout("connecting"))
@@ -82,7 +80,8 @@ final class DockerConnection {
                 lastError = error
                 continue
             }
-            let err = limpet_socket_error(fd)
+            let err: Int32
+            do throws(IOError) { err = try connection.socket.pendingError() } catch { err = error.errno }
             if err == 0 { return connection }
             lastError = DockerClientError(endpoint, .system(call: "connect", errno: err))
         }
@@ -90,24 +89,25 @@ final class DockerConnection {
     }
 
     /// True when the daemon has closed this idle connection (or sent something unexpected on it).
-    var isDeadWhileIdle: Bool { !pending.isEmpty || limpet_idle_socket_is_dead(fd) != 0 }
+    var isDeadWhileIdle: Bool { !pending.isEmpty || (try? socket.peek()) != .wouldBlock }
 
     /// Sends every byte or throws.
     func send(_ bytes: [UInt8], timeout: Duration) throws(DockerClientError) {
         let deadline = Self.deadline(after: timeout)
         var sent = 0
         while sent < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in
-                limpet_send(fd, raw.baseAddress! + sent, raw.count - sent)
+            let outcome = bytes.withUnsafeBytes { raw in
+                Result { () throws(IOError) in try socket.send(UnsafeRawBufferPointer(rebasing: raw[sent...])) }
             }
-            if n >= 0 {
+            switch outcome {
+            case .success(.processed(let n)):
                 sent += n
-            } else if n == -Int(EAGAIN) {
+            case .success(.wouldBlock):
                 guard try wait(for: Int16(POLLOUT), deadline: deadline) else {
                     throw DockerClientError(endpoint, .timeout("sending the request"))
                 }
-            } else if n != -Int(EINTR) {
-                throw DockerClientError(endpoint, .system(call: "send", errno: Int32(-n)))
+            case .failure(let error):
+                throw DockerClientError(endpoint, .system(call: "send", errno: error.errno))
             }
         }
     }
@@ -122,17 +122,20 @@ final class DockerConnection {
     /// Appends what the daemon sends next to `pending`, waiting until `deadline` (nil: forever).
     func receive(deadline: UInt64?) throws(DockerClientError) -> Received {
         while true {
-            let n = readBuffer.withUnsafeMutableBytes { raw in limpet_recv(fd, raw.baseAddress!, raw.count) }
-            if n > 0 {
+            let outcome = readBuffer.withUnsafeMutableBytes { raw in
+                Result { () throws(IOError) in try socket.receive(into: raw) }
+            }
+            switch outcome {
+            case .success(.processed(let n)) where n > 0:
                 receivedAny = true
                 pending.append(contentsOf: readBuffer[0..<n])
                 return .bytes
-            }
-            if n == 0 { return .endOfStream }
-            if n == -Int(EAGAIN) {
+            case .success(.processed):
+                return .endOfStream
+            case .success(.wouldBlock):
                 guard try wait(for: Int16(POLLIN), deadline: deadline) else { return .timedOut }
-            } else if n != -Int(EINTR) {
-                throw DockerClientError(endpoint, .system(call: "recv", errno: Int32(-n)))
+            case .failure(let error):
+                throw DockerClientError(endpoint, .system(call: "recv", errno: error.errno))
             }
         }
     }
@@ -194,16 +197,17 @@ final class DockerConnection {
         while true {
             var timeoutMs: Int32 = -1
             if let deadline {
-                let now = limpet_monotonic_ns()
+                let now = Monotonic.nanoseconds
                 guard now < deadline else { return false }
                 timeoutMs = Int32(clamping: (deadline - now + 999_999) / 1_000_000)
             }
-            var entry = pollfd(fd: fd, events: events, revents: 0)
-            let ready = poll(&entry, 1, timeoutMs)
-            if ready > 0 { return true }  // readiness or an error: the next call reports which
-            if ready == 0 { continue }  // the clock decides: poll's milliseconds may end a little early
-            let err = errno
-            if err != EINTR { throw DockerClientError(endpoint, .system(call: "poll", errno: err)) }
+            do throws(IOError) {
+                // Readiness or an error: the next call reports which. A timeout goes round again, since the clock
+                // decides: poll's milliseconds may end a little early.
+                if try socket.wait(for: events, timeoutMilliseconds: timeoutMs) { return true }
+            } catch {
+                throw DockerClientError(endpoint, .system(call: "poll", errno: error.errno))
+            }
         }
     }
 
@@ -211,6 +215,6 @@ final class DockerConnection {
     static func deadline(after duration: Duration) -> UInt64 {
         let (seconds, attoseconds) = duration.components
         let ns = UInt64(max(0, seconds)) &* 1_000_000_000 &+ UInt64(max(0, attoseconds) / 1_000_000_000)
-        return limpet_monotonic_ns() &+ ns
+        return Monotonic.nanoseconds &+ ns
     }
 }

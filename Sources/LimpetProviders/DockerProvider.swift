@@ -1,6 +1,6 @@
-import CShims
 import Foundation
 import LimpetConfig
+import LimpetIO
 import Logging
 
 /// The Docker provider (SPEC §8): follows containers through the Engine API and publishes their configuration.
@@ -23,11 +23,11 @@ import Logging
 /// retried from step 1 after 0.5 s, 1 s, 2 s … 30 s (reset by a successful listing). `run()` never returns.
 ///
 /// Not implemented: `useBindPortIP` (the address is always the container's own), TLS to a `tcp://` daemon.
-public final class DockerProvider: Sendable {
+public final class DockerProvider: Provider {
+    public var name: String { "docker" }
     private let config: DockerProviderConfig
     private let entryPoints: [String]?
     private let logger: Logger
-    private let publish: @Sendable (DynamicConfig) -> Void
 
     /// How long the first event of a burst waits for the rest before the containers are listed again.
     static let coalesceWindow: Duration = .milliseconds(100)
@@ -38,19 +38,17 @@ public final class DockerProvider: Sendable {
 
     /// `entryPoints`: the static configuration's entry point names; a router label naming another one loses it
     /// (with a warning) instead of making the whole configuration invalid.
-    public init(_ config: DockerProviderConfig, entryPoints: [String]? = nil, logger: Logger,
-                publish: @escaping @Sendable (DynamicConfig) -> Void) {
+    public init(_ config: DockerProviderConfig, entryPoints: [String]? = nil, logger: Logger) {
         self.config = config
         self.entryPoints = entryPoints
         self.logger = logger
-        self.publish = publish
     }
 
     /// Runs forever on the calling thread.
-    public func run() -> Never {
+    public func run(update: @escaping @Sendable (ProviderUpdate) -> Void) -> Never {
         let options = LabelProviderOptions(docker: config, entryPoints: entryPoints)
         let publisher = WorkloadPublisher(options: options, logger: logger, prefix: "providers.docker",
-                                          publish: publish)
+                                          publish: { update(.configuration($0)) })
         watch(until: .never) { publisher.offer($0, notes: $1) }
         while true { StopSignal.never.park() }
     }
@@ -63,45 +61,19 @@ public final class DockerProvider: Sendable {
     func watch(until stop: StopSignal, backoff initialBackoff: Backoff = Backoff(),
                offer: ([LabeledWorkload], [ProviderNote]) -> Void)
     {
-        let client: DockerClient
-        do {
-            client = try DockerClient(endpoint: config.endpoint)
-        } catch {
-            logger.error("providers.docker: \(error)")
-            stop.park()
-            return
-        }
-        var backoff = initialBackoff
-        var listedOnce = false
-        var failing = false
-        while !stop.isStopped {
-            do {
-                let version = try client.negotiate()
-                logger.info("""
-                    providers.docker: \(failing ? "reconnected" : "connected") to Docker \
-                    \(version.version ?? "?") at \(config.endpoint) (API \(client.apiVersion))
-                    """)
-                let events = config.watch
-                    ? try client.stream("/events", query: [("filters", Self.eventFilters)]) : nil
-                try list(client, offer: offer)
-                listedOnce = true
-                failing = false
-                backoff.reset()
-                guard let events else {
-                    logger.debug("providers.docker: watch is off; the containers will not be listed again")
-                    client.close()
-                    stop.park()
-                    return
-                }
-                try follow(events, client: client, until: stop, offer: offer)
-            } catch {
-                client.close()
-                failing = true
-                let delay = backoff.next()
-                let kept = listedOnce ? "keeping the last configuration; " : ""
-                logger.error("providers.docker: \(error); \(kept)retrying in \(delay.logText)")
-                guard stop.sleep(delay) else { return }
+        let loop = DaemonWatchLoop(prefix: "providers.docker", endpoint: config.endpoint, logger: logger)
+        loop.run(until: stop, backoff: initialBackoff) { client, succeeded throws(DockerClientError) in
+            // The event stream opens before the listing, so that nothing that happens meanwhile is missed.
+            let events = config.watch
+                ? try client.stream("/events", query: [("filters", Self.eventFilters)]) : nil
+            try list(client, offer: offer)
+            succeeded()
+            guard let events else {
+                logger.debug("providers.docker: watch is off; the containers will not be listed again")
+                return .finished
             }
+            try follow(events, client: client, until: stop, offer: offer)
+            return .again
         }
     }
 
@@ -129,7 +101,7 @@ public final class DockerProvider: Sendable {
         while !stop.isStopped {
             var timeout = stop.pollSlice
             if let due {
-                let now = limpet_monotonic_ns()
+                let now = Monotonic.nanoseconds
                 let left = Duration.nanoseconds(due > now ? Int64(due - now) : 0)
                 timeout = timeout.map { min($0, left) } ?? left
             }
@@ -142,7 +114,7 @@ public final class DockerProvider: Sendable {
                 }
                 if due == nil { due = DockerConnection.deadline(after: Self.coalesceWindow) }
             }
-            if let deadline = due, limpet_monotonic_ns() >= deadline {
+            if let deadline = due, Monotonic.nanoseconds >= deadline {
                 due = nil
                 try list(client, offer: offer)
             }

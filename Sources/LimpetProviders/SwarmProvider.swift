@@ -11,11 +11,11 @@ import Logging
 /// When the daemon is unreachable or answers an error (a node that is not a Swarm manager answers 503): one log
 /// line naming the endpoint and the daemon's message, the last published configuration stays, and the poll is
 /// retried after 0.5 s, 1 s, 2 s … 30 s, then every `refreshSeconds` again once it succeeds. `run()` never returns.
-public final class SwarmProvider: Sendable {
+public final class SwarmProvider: Provider {
+    public var name: String { "swarm" }
     private let config: SwarmProviderConfig
     private let entryPoints: [String]?
     private let logger: Logger
-    private let publish: @Sendable (DynamicConfig) -> Void
 
     /// The shortest poll interval honoured.
     static let minimumRefresh: Duration = .milliseconds(100)
@@ -23,19 +23,17 @@ public final class SwarmProvider: Sendable {
 
     /// `entryPoints`: the static configuration's entry point names; a router label naming another one loses it
     /// (with a warning) instead of making the whole configuration invalid.
-    public init(_ config: SwarmProviderConfig, entryPoints: [String]? = nil, logger: Logger,
-                publish: @escaping @Sendable (DynamicConfig) -> Void) {
+    public init(_ config: SwarmProviderConfig, entryPoints: [String]? = nil, logger: Logger) {
         self.config = config
         self.entryPoints = entryPoints
         self.logger = logger
-        self.publish = publish
     }
 
     /// Runs forever on the calling thread.
-    public func run() -> Never {
+    public func run(update: @escaping @Sendable (ProviderUpdate) -> Void) -> Never {
         let options = LabelProviderOptions(swarm: config, entryPoints: entryPoints)
         let publisher = WorkloadPublisher(options: options, logger: logger, prefix: "providers.swarm",
-                                          publish: publish)
+                                          publish: { update(.configuration($0)) })
         watch(until: .never) { publisher.offer($0, notes: $1) }
         while true { StopSignal.never.park() }
     }
@@ -48,43 +46,13 @@ public final class SwarmProvider: Sendable {
     func watch(until stop: StopSignal, backoff initialBackoff: Backoff = Backoff(),
                offer: ([LabeledWorkload], [ProviderNote]) -> Void)
     {
-        let client: DockerClient
-        do {
-            client = try DockerClient(endpoint: config.endpoint)
-        } catch {
-            logger.error("providers.swarm: \(error)")
-            stop.park()
-            return
-        }
         let refresh = max(config.refreshSeconds, Self.minimumRefresh)
-        var backoff = initialBackoff
-        var polledOnce = false
-        var connected = false
-        var failing = false
-        while !stop.isStopped {
-            do {
-                if !connected {
-                    let version = try client.negotiate()
-                    connected = true
-                    logger.info("""
-                        providers.swarm: \(failing ? "reconnected" : "connected") to Docker \
-                        \(version.version ?? "?") at \(config.endpoint) (API \(client.apiVersion))
-                        """)
-                }
-                try poll(client, offer: offer)
-                polledOnce = true
-                failing = false
-                backoff.reset()
-                guard stop.sleep(refresh) else { return }
-            } catch {
-                client.close()
-                connected = false
-                failing = true
-                let delay = backoff.next()
-                let kept = polledOnce ? "keeping the last configuration; " : ""
-                logger.error("providers.swarm: \(error); \(kept)retrying in \(delay.logText)")
-                guard stop.sleep(delay) else { return }
-            }
+        let loop = DaemonWatchLoop(prefix: "providers.swarm", endpoint: config.endpoint, logger: logger)
+        loop.run(until: stop, backoff: initialBackoff) { client, succeeded throws(DockerClientError) in
+            try poll(client, offer: offer)
+            succeeded()
+            _ = stop.sleep(refresh)  // stopped meanwhile: the loop sees it
+            return .again
         }
     }
 

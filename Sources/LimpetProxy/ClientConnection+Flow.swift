@@ -246,7 +246,7 @@ extension ClientConnection {
             inStart = requestFlow.body.taken
             inEnd = requestFlow.body.end
             if exchange.tunnelling, let upstream {
-                shutdown(upstream.fd, Int32(SHUT_WR))  // a tunnel's half-close, passed on once all bytes are out
+                try? Posix.shutdown(upstream.fd, .write)  // a tunnel's half-close, passed on once all bytes are out
             }
             switch exchange.requestFinished(responseHeaderTimeout: settings.responseHeaderTimeout, now: loop.now) {
             case .startTunnel:

@@ -179,13 +179,13 @@ extension ClientConnection {
 
     func dial() {
         guard let server else { return }
-        let fd = limpet_socket_tcp(server.address.family)
-        guard fd >= 0 else {
-            worker.logger.error("dial \(server.url): \(IOError("socket", errno: -fd))")
+        let fd: Int32
+        do { fd = try Posix.tcpSocket(family: server.address.family) } catch {
+            worker.logger.error("dial \(server.url): \(error)")
             failUpstream(status: 502)
             return
         }
-        if settings.upstreamSendBuffer > 0 { _ = limpet_set_sndbuf(fd, Int32(settings.upstreamSendBuffer)) }
+        if settings.upstreamSendBuffer > 0 { try? Posix.setSendBuffer(fd, bytes: Int32(settings.upstreamSendBuffer)) }
         let connection = UpstreamConnection(fd: fd, server: server, loop: loop)
         let address = server.address
         connection.dialing = address

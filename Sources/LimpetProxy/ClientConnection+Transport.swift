@@ -69,7 +69,7 @@ extension ClientConnection {
     /// `Connection: close`, or the server's side of a tunnel ending).
     func transportShutdownWrite() {
         switch transport {
-        case .plain: shutdown(fd, Int32(SHUT_WR))
+        case .plain: try? Posix.shutdown(fd, .write)  // ENOTCONN: the peer is gone, and the close follows
         }
     }
 }

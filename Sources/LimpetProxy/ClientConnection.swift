@@ -108,12 +108,8 @@ final class ClientConnection: LoopHandler {
 
     /// The client's address (`getpeername`), nil when the socket has none.
     func peerAddress() -> SocketAddress? {
-        var peer = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let ok = withUnsafeMutablePointer(to: &peer) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) == 0 }
-        }
-        return ok ? SocketAddress(storage: peer, length: length) : nil
+        guard let peer = try? Posix.peerAddress(fd) else { return nil }
+        return SocketAddress(storage: peer.storage, length: peer.length)
     }
 
     var loop: EventLoop { worker.loop }
@@ -295,7 +291,7 @@ final class ClientConnection: LoopHandler {
         if let inBuffer { worker.buffers.give(inBuffer) }
         loop.unregister(registration)
         loop.poller.forget(fd: fd)
-        Glibc.close(fd)
+        Posix.close(fd)
         worker.connectionClosed(entryPoint: entryPoint)
     }
 

@@ -1,4 +1,3 @@
-import CShims
 import Glibc
 import LimpetHTTP
 import LimpetIO
@@ -84,12 +83,12 @@ final class HealthProbe: LoopHandler {
     }
 
     private func connect() {
-        let socket = limpet_socket_tcp(address.family)
-        guard socket >= 0 else {
-            finish(up: false, reason: "\(IOError("socket", errno: -socket))")
+        do {
+            fd = try Posix.tcpSocket(family: address.family)
+        } catch {
+            finish(up: false, reason: "\(error)")
             return
         }
-        fd = socket
         var text = "\(check.method) \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: Limpet/\(limpetVersion) health check\r\n"
         for header in check.headers { text += "\(header.name): \(header.value)\r\n" }
         text += "Connection: close\r\n\r\n"
@@ -187,7 +186,7 @@ final class HealthProbe: LoopHandler {
     private func closeSocket() {
         if fd >= 0 {
             worker.loop.poller.forget(fd: fd)
-            close(fd)
+            Posix.close(fd)
             fd = -1
         }
     }

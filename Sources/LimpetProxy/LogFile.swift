@@ -18,23 +18,18 @@ final class LogFile: Sendable {
     }
 
     private static func open(_ path: String) throws -> Int32 {
-        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw IOError("open \(path)", errno: errno) }
-        return fd
+        do throws(IOError) {
+            return try Posix.openForAppending(path)
+        } catch {
+            throw IOError("open \(path)", errno: error.errno)
+        }
     }
 
     func write(_ line: String) {
         var text = line
         text.withUTF8 { bytes in
-            fd.withLock { fd in
-                var offset = 0
-                while offset < bytes.count {
-                    let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { return }
-                    offset += n
-                }
-            }
+            // A line that cannot be written (disk full) is dropped: there is nowhere left to report it.
+            fd.withLock { fd in try? Posix.writeAll(fd, UnsafeRawBufferPointer(bytes)) }
         }
     }
 
@@ -46,7 +41,7 @@ final class LogFile: Sendable {
             fd = fresh
             return old
         }
-        Glibc.close(old)
+        Posix.close(old)
     }
 }
 

@@ -1,4 +1,3 @@
-import CShims
 import Foundation
 import Glibc
 import LimpetConfig
@@ -6,274 +5,104 @@ import LimpetIO
 import LimpetProviders
 import LimpetRouting
 import Logging
-import Synchronization
 
-/// The proxy process: loads the configuration, binds one SO_REUSEPORT listener per entry point per worker,
-/// starts one pinned event-loop thread per worker, then turns signals into reloads and a graceful stop.
+/// The proxy process: loads the configuration and sets up logging, then starts its services in order —
+/// listeners (one SO_REUSEPORT socket per entry point per worker), workers (one pinned event-loop thread each),
+/// providers (file watcher, Docker, Swarm) — and turns signals into reloads (SIGHUP), a log reopening (SIGUSR1)
+/// and a graceful stop (SIGTERM, SIGINT: the services stop in reverse order, then the process exits 0).
 public enum Proxy {
     public static func run(configPath: String) throws -> Never {
-        limpet_block_signals()  // before any thread starts, so only `limpet_wait_signal` sees them
-        let staticConfig: StaticConfig
-        do {
-            staticConfig = try ConfigLoader.loadStatic(path: configPath)
-        } catch {
-            for diagnostic in error.diagnostics { FileHandle.standardError.write(Data("\(diagnostic)\n".utf8)) }
-            exit(1)
-        }
-        let level = staticConfig.log.level
-        var logFile: LogFile?
-        if !staticConfig.log.filePath.isEmpty {
-            do {
-                logFile = try LogFile(path: staticConfig.log.filePath)
-            } catch {
-                FileHandle.standardError.write(Data("log.filePath: \(error)\n".utf8))
-                exit(1)
-            }
-        }
-        LoggingSystem.bootstrap { [logFile] label in
-            if let logFile { return FileLogHandler(label: label, file: logFile, logLevel: level) }
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        ProcessControl.blockSignals()  // before any thread starts, so only `waitForSignal` sees them
+        let staticConfig = loadStatic(configPath)
+        let logFile = openLogFile(staticConfig)
+        bootstrapLogging(staticConfig.log.level, file: logFile)
         let logger = Logger(label: "limpet")
         // The watcher reads the files before the first load, so an edit made meanwhile is not missed.
         let watcher = staticConfig.fileProvider?.watch == true ? ConfigWatcher(staticConfig, logger: logger) : nil
-        let snapshot: Snapshot
-        var dynamicWarnings: [Diagnostic] = []
-        do {
-            snapshot = try ConfigLoader.loadSnapshot(for: staticConfig, generation: 1, warnings: &dynamicWarnings)
-        } catch {
-            for diagnostic in error.diagnostics { FileHandle.standardError.write(Data("\(diagnostic)\n".utf8)) }
-            exit(1)
-        }
-        for warning in staticConfig.warnings + dynamicWarnings { logger.warning("\(warning)") }
-
-        let workerCount = staticConfig.engine.workers > 0 ? staticConfig.engine.workers : Int(limpet_online_cpus())
-        let fileLimit = limpet_raise_nofile()
-        let settings = EngineSettings(staticConfig, workers: workerCount, fileLimit: Int(fileLimit))
-        let entryPoints = staticConfig.entryPoints.map(EntryPointSettings.init)
-        let store = SnapshotStore(snapshot)
+        let store = SnapshotStore(loadFirstSnapshot(staticConfig, logger: logger))
         let hub = ProviderHub(throttle: staticConfig.providersThrottleDuration)
-        let health = HealthRegistry()
+        let reloader = Reloader(staticConfig, store: store, hub: hub, logger: logger)
 
-        // Bind everything up front so a busy port fails the start with a clear message.
-        var listeners: [[Int32]] = []
-        for _ in 0..<workerCount {
-            var fds: [Int32] = []
-            for entryPoint in staticConfig.entryPoints {
-                do {
-                    fds.append(try listen(entryPoint, deferAcceptSeconds: staticConfig.engine.deferAcceptSeconds))
-                } catch {
-                    logger.critical("entry point \(entryPoint.name): cannot listen on \(entryPoint.address): \(error)")
-                    exit(1)
-                }
-            }
-            listeners.append(fds)
-        }
-
-        let hostName = ProcessInfo.processInfo.hostName
-        let loops = Mutex<[LoopReference?]>(Array(repeating: nil, count: workerCount))
-        let running = Atomic<Int>(workerCount)
-        let started = DispatchSemaphore(value: 0)
-        for index in 0..<workerCount {
-            let fds = listeners[index]
-            let thread = Thread {
-                _ = limpet_pin_thread(Int32(index))
-                let poller = makePoller(staticConfig.engine, logger: logger, announce: index == 0)
-                do {
-                    let loop = try EventLoop(index: index, poller: poller)
-                    let worker = Worker(loop: loop, settings: settings, entryPoints: entryPoints, listenFDs: fds,
-                                        store: store, hostName: hostName, health: health, logger: logger)
-                    worker.onDrained = { running.subtract(1, ordering: .sequentiallyConsistent) }
-                    loops.withLock { $0[index] = LoopReference(loop: loop) }
-                    started.signal()
-                    try loop.run()
-                    withExtendedLifetime(worker) {}
-                } catch {
-                    logger.critical("worker \(index): \(error)")
-                    exit(1)
-                }
-            }
-            thread.name = "limpet-\(index)"
-            thread.start()
-        }
-        for _ in 0..<workerCount { started.wait() }
-        let addresses = staticConfig.entryPoints.map { "\($0.name)=\($0.address)" }.joined(separator: " ")
-        logger.info("limpet \(limpetVersion) serving \(addresses) with \(workerCount) worker(s)")
-
-        // Docker and Swarm: each provider on its own thread; their changes reload through the hub.
-        if let docker = staticConfig.docker {
-            let provider = DockerProvider(docker, entryPoints: staticConfig.entryPoints.map(\.name), logger: logger,
-                                          publish: { hub.publish($0) })
-            start("limpet-docker") { provider.run() }
-        }
-        if let swarm = staticConfig.swarm {
-            let provider = SwarmProvider(swarm, entryPoints: staticConfig.entryPoints.map(\.name), logger: logger,
-                                         publish: { hub.publish($0) })
-            start("limpet-swarm") { provider.run() }
-        }
-        if staticConfig.docker != nil || staticConfig.swarm != nil {
-            start("limpet-providers") { hub.run { reload(staticConfig, store: store, hub: hub, logger: logger) } }
-        }
-        if let watcher {
-            let thread = Thread { [watcher] in
-                watcher.run { reload(staticConfig, store: store, hub: hub, logger: logger) }
-            }
-            thread.name = "limpet-watch"
-            thread.start()
+        let workerCount = staticConfig.engine.workers > 0 ? staticConfig.engine.workers : ProcessControl.availableCPUs
+        let listeners = ListenerService(staticConfig, workers: workerCount)
+        let workers = WorkerService(staticConfig, workers: workerCount, fileLimit: ProcessControl.raiseFileLimit(),
+                                    listeners: listeners, store: store, logger: logger)
+        let providers = ProviderService(staticConfig, watcher: watcher, hub: hub, reloader: reloader, logger: logger)
+        let services = ServiceGroup([listeners, workers, providers])
+        do {
+            try services.start()
+        } catch {
+            logger.critical("\(error)")
+            exit(1)
         }
 
         while true {
-            let signal = limpet_wait_signal()
+            let signal = ProcessControl.waitForSignal()
             switch signal {
             case SIGHUP:
-                reload(staticConfig, store: store, hub: hub, logger: logger)
+                reloader.reload()
             case SIGUSR1:
-                if let logFile {
-                    do {
-                        try logFile.reopen()
-                        logger.info("SIGUSR1: reopened \(logFile.path)")
-                    } catch {
-                        logger.error("SIGUSR1: cannot reopen the log file: \(error); still writing to the old one")
-                    }
-                } else {
-                    logger.info("SIGUSR1: logs go to standard error; nothing to reopen")
-                }
+                reopen(logFile, logger: logger)
             default:
-                // In-flight requests get `graceTimeOut` once the entry point has stopped accepting.
-                let grace = staticConfig.entryPoints.map {
-                    seconds($0.requestAcceptGraceTimeout) + seconds($0.graceTimeout)
-                }.max() ?? 10
-                logger.info("shutting down (signal \(signal)): finishing in-flight requests for up to \(grace)s")
-                let all = loops.withLock { $0.compactMap { $0 } }
-                for reference in all { reference.loop.execute { reference.loop.drainHook?() } }
-                let deadline = Date().addingTimeInterval(grace)
-                while running.load(ordering: .sequentiallyConsistent) > 0 && Date() < deadline {
-                    usleep(20_000)
-                }
-                let left = running.load(ordering: .sequentiallyConsistent)
-                if left > 0 {
-                    logger.warning("grace period over: closing what \(left) worker(s) still had in flight")
-                } else {
-                    logger.info("all connections finished; exiting")
-                }
+                workers.stopReason = "signal \(signal)"
+                services.stop()
                 exit(0)
             }
         }
     }
 
-    /// Starts a named thread.
-    static func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread(block: body)
-        thread.name = name
-        thread.start()
-    }
-
-    /// Serialises reloads from the signal thread, the file watcher and the providers.
-    static let reloading = Mutex<Void>(())
-
-    /// Re-reads every dynamic file; a configuration that fails validation is logged and the old one keeps serving.
-    static func reload(_ staticConfig: StaticConfig, store: SnapshotStore, hub: ProviderHub, logger: Logger) {
-        reloading.withLock { _ in reloadLocked(staticConfig, store: store, hub: hub, logger: logger) }
-    }
-
-    private static func reloadLocked(_ staticConfig: StaticConfig, store: SnapshotStore, hub: ProviderHub,
-                                     logger: Logger) {
+    private static func loadStatic(_ path: String) -> StaticConfig {
         do {
-            var warnings: [Diagnostic] = []
-            let loaded = try ConfigLoader.loadSnapshot(for: staticConfig, generation: store.generation + 1,
-                                                       providers: hub.configs, warnings: &warnings)
-            for warning in warnings { logger.warning("\(warning)") }
-            let next = Draining.carryOver(into: loaded, from: store.current(), now: limpet_monotonic_ns())
-            store.publish(next)
-            logger.info("configuration reloaded (generation \(next.generation))")
+            return try ConfigLoader.loadStatic(path: path)
         } catch {
-            for diagnostic in error.diagnostics { logger.error("\(diagnostic)") }
-            logger.error("configuration rejected; the previous one keeps serving")
-        }
-    }
-
-    static func makePoller(_ engine: EngineConfig, logger: Logger, announce: Bool) -> Poller {
-        if engine.io != .epoll {
-            do {
-                let poller = try URingPoller(entries: engine.ringEntries, providedBuffers: 256,
-                                             providedBufferSize: engine.bufferSize)
-                if announce { logger.info("I/O: io_uring (\(engine.ringEntries) entries)") }
-                return poller
-            } catch {
-                if engine.io == .ioUring {
-                    logger.critical("engine.io is io_uring but it cannot be set up: \(error)")
-                    exit(1)
-                }
-                if announce { logger.notice("I/O: epoll (io_uring unavailable: \(error))") }
-            }
-        } else if announce {
-            logger.info("I/O: epoll")
-        }
-        do {
-            return try EpollPoller(providedBufferSize: engine.bufferSize)
-        } catch {
-            logger.critical("epoll: \(error)")
+            for diagnostic in error.diagnostics { FileHandle.standardError.write(Data("\(diagnostic)\n".utf8)) }
             exit(1)
         }
     }
 
-    /// A listener for this worker. No host means every interface, IPv4 and IPv6 (a dual-stack `::` socket).
-    /// `deferAcceptSeconds` > 0 sets `TCP_DEFER_ACCEPT` (`engine.deferAccept`).
-    static func listen(_ entryPoint: EntryPointConfig, deferAcceptSeconds: Int32) throws -> Int32 {
-        let address = try SocketAddress.resolve(host: entryPoint.host ?? "::", port: entryPoint.port)
-        let fd = withUnsafeBytes(of: address.storage) { raw in
-            limpet_listen_tcp(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), address.length, 4096,
-                              deferAcceptSeconds)
+    private static func openLogFile(_ staticConfig: StaticConfig) -> LogFile? {
+        guard !staticConfig.log.filePath.isEmpty else { return nil }
+        do {
+            return try LogFile(path: staticConfig.log.filePath)
+        } catch {
+            FileHandle.standardError.write(Data("log.filePath: \(error)\n".utf8))
+            exit(1)
         }
-        guard fd >= 0 else { throw IOError("bind", errno: -fd) }
-        return fd
     }
-}
 
-public let limpetVersion = "0.1.0"
-
-extension EngineSettings {
-    init(_ config: StaticConfig, workers: Int, fileLimit: Int) {
-        let engine = config.engine
-        let transport = config.transport
-        // A proxied connection holds two sockets; pipes exist only while a body is spliced and are pooled, so
-        // they are not budgeted per connection (an accept that finds no descriptor left is logged and dropped).
-        let perWorkerByFiles = max(64, (fileLimit - 64) / max(workers, 1) / 2)
-        let configured = engine.maxConnections > 0 ? max(1, engine.maxConnections / max(workers, 1)) : Int.max
-        self.init(
-            bufferSize: engine.bufferSize,
-            spliceThreshold: engine.spliceThreshold,
-            splice: engine.splice,
-            pipeSize: 1 << 20,
-            // 256 KiB (two 128 KiB halves): 64 KiB copied a 100 MiB upload at 1.4x the CPU; 256 KiB at 0.6x
-            // HAProxy's. 64 per worker bound them to 16 MiB; past that, bodies splice.
-            copyBufferSize: 256 << 10,
-            maxCopyBuffers: 64,
-            maxIdlePerHost: transport.maxIdleConnsPerHost,
-            dialTimeout: transport.dialTimeout.wholeNanoseconds,
-            responseHeaderTimeout: transport.responseHeaderTimeout.wholeNanoseconds,
-            idleConnTimeout: transport.idleConnTimeout.wholeNanoseconds,
-            maxConnectionsPerWorker: min(configured, perWorkerByFiles),
-            upstreamSendBuffer: engine.upstreamSendBuffer
-        )
+    private static func bootstrapLogging(_ level: Logger.Level, file logFile: LogFile?) {
+        LoggingSystem.bootstrap { label in
+            if let logFile { return FileLogHandler(label: label, file: logFile, logLevel: level) }
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
     }
-}
 
-extension EntryPointSettings {
-    init(_ config: EntryPointConfig) {
-        self.init(name: config.name, readTimeout: config.readTimeout.wholeNanoseconds,
-                  writeTimeout: config.writeTimeout.wholeNanoseconds,
-                  idleTimeout: config.idleTimeout.wholeNanoseconds, trusted: config.trustedIPs,
-                  insecureForwarded: config.insecureForwarded, port: config.port,
-                  acceptGrace: config.requestAcceptGraceTimeout.wholeNanoseconds)
+    /// The first snapshot (generation 1); a configuration that does not load stops the start.
+    private static func loadFirstSnapshot(_ staticConfig: StaticConfig, logger: Logger) -> Snapshot {
+        var dynamicWarnings: [Diagnostic] = []
+        do {
+            let snapshot = try ConfigLoader.loadSnapshot(for: staticConfig, generation: 1, warnings: &dynamicWarnings)
+            for warning in staticConfig.warnings + dynamicWarnings { logger.warning("\(warning)") }
+            return snapshot
+        } catch {
+            for diagnostic in error.diagnostics { FileHandle.standardError.write(Data("\(diagnostic)\n".utf8)) }
+            exit(1)
+        }
     }
-}
 
-func seconds(_ duration: Duration) -> Double { Double(duration.wholeNanoseconds) / 1e9 }
-
-/// Hands a loop to the signal thread, which only ever calls its thread-safe `execute`.
-struct LoopReference: @unchecked Sendable {
-    let loop: EventLoop
+    /// SIGUSR1: reopens the log file after a rotation.
+    private static func reopen(_ logFile: LogFile?, logger: Logger) {
+        guard let logFile else {
+            logger.info("SIGUSR1: logs go to standard error; nothing to reopen")
+            return
+        }
+        do {
+            try logFile.reopen()
+            logger.info("SIGUSR1: reopened \(logFile.path)")
+        } catch {
+            logger.error("SIGUSR1: cannot reopen the log file: \(error); still writing to the old one")
+        }
+    }
 }

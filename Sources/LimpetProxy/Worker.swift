@@ -1,84 +1,9 @@
-import CShims
 import Glibc
 import LimpetConfig
 import LimpetHTTP
 import LimpetIO
 import LimpetRouting
 import Logging
-
-/// Per-loop balancer state of one service.
-final class ServiceRuntime {
-    let service: Service
-    /// For a load balancer: its servers; empty for a weighted service.
-    var servers: [ServerRuntime] = []
-    /// Shared health per server (nil when the service has neither active nor passive checks: always up).
-    let health: [ServerHealth]?
-    /// This loop's choice of server (or of child, for a weighted service).
-    var balancer: Balancer
-    /// Per member, its identity (server URL or child name), which the round-robin position is carried over by.
-    let keys: [String]
-
-    init(_ service: Service, servers: [ServerRuntime], keys: [String], weights: [Int], health: [ServerHealth]?,
-         previous: ServiceRuntime?) {
-        self.service = service
-        self.servers = servers
-        self.health = health
-        // Carry the smooth-WRR position over for members that stay (SPEC §7.4), matched by key.
-        var current = [Int](repeating: 0, count: keys.count)
-        if let previous, previous.balancer.roundRobin.current.count == previous.keys.count {
-            let old = Dictionary(zip(previous.keys, previous.balancer.roundRobin.current),
-                                 uniquingKeysWith: { a, _ in a })
-            for (i, key) in keys.enumerated() { current[i] = old[key] ?? 0 }
-        }
-        self.keys = keys
-        switch service.kind {
-        case .loadBalancer(let lb):
-            balancer = Balancer(strategy: lb.strategy, sticky: lb.sticky, stickyHeader: lb.stickyHeader, keys: keys,
-                                weights: weights, roundRobin: current)
-        case .weighted(let weighted):
-            balancer = Balancer(strategy: .wrr, sticky: weighted.sticky, stickyHeader: nil, keys: keys,
-                                weights: weights, roundRobin: current)
-        }
-    }
-
-    @inline(__always)  // one call per candidate while balancing
-    func isUp(_ i: Int, now: UInt64) -> Bool {
-        guard let health else { return true }
-        return health[i].isUp(now: now)
-    }
-}
-
-/// Settings copied out of the static configuration once, in the units the hot path wants.
-struct EngineSettings: Sendable {
-    var bufferSize: Int
-    var spliceThreshold: Int
-    var splice: EngineConfig.Splice
-    var pipeSize: Int
-    /// Copy buffers for bodies that are not spliced: each is two halves used in turn like the two pipes.
-    var copyBufferSize: Int
-    var maxCopyBuffers: Int
-    var maxIdlePerHost: Int
-    var dialTimeout: UInt64
-    var responseHeaderTimeout: UInt64
-    var idleConnTimeout: UInt64
-    var maxConnectionsPerWorker: Int
-    /// `engine.upstreamSendBuffer`: 0 leaves upstream sockets' `SO_SNDBUF` to the kernel.
-    var upstreamSendBuffer = 0
-}
-
-/// Per-entry-point settings, in nanoseconds.
-struct EntryPointSettings: Sendable {
-    var name: String
-    var readTimeout: UInt64
-    /// 0: none.
-    var writeTimeout: UInt64 = 0
-    var idleTimeout: UInt64
-    var trusted: [IPRange]
-    var insecureForwarded: Bool
-    var port: UInt16
-    /// `lifeCycle.requestAcceptGraceTimeout`: how long the listener stays open after SIGTERM.
-    var acceptGrace: UInt64 = 0
-}
 
 /// Everything one event loop owns: its listeners, pools, the snapshot it routes with, and its connections.
 final class Worker: LoopHandler {
@@ -133,7 +58,7 @@ final class Worker: LoopHandler {
          store: SnapshotStore, hostName: String, health: HealthRegistry, logger: Logger) {
         self.loop = loop
         healthRegistry = health
-        random = FastRandom(seed: UInt64(loop.index + 1) &* 0x9E37_79B9_7F4A_7C15 ^ limpet_monotonic_ns())
+        random = FastRandom(seed: UInt64(loop.index + 1) &* 0x9E37_79B9_7F4A_7C15 ^ Monotonic.nanoseconds)
         self.settings = settings
         self.entryPoints = entryPoints
         self.listenFDs = listenFDs
@@ -248,10 +173,10 @@ final class Worker: LoopHandler {
         }
         if listenerClosed[entryPoint]
             || (settings.maxConnectionsPerWorker > 0 && connections >= settings.maxConnectionsPerWorker) {
-            Glibc.close(result)
+            Posix.close(result)
             return
         }
-        connections += 1  // TCP_NODELAY comes from the listener (limpet_listen_tcp)
+        connections += 1  // TCP_NODELAY comes from the listener (Socket.listener)
         observer?.connectionOpened(entryPoint: entryPoint)
         let connection = ClientConnection(fd: result, worker: self, entryPoint: entryPoint)
         connection.start()
@@ -280,7 +205,7 @@ final class Worker: LoopHandler {
     /// used as it is, and the idempotent-retry rule covers the rare race.
     func takeIdle(_ server: ServerRuntime) -> UpstreamConnection? {
         while let connection = server.idle.popLast() {
-            if loop.now &- connection.idleSince < 200_000_000 || limpet_idle_socket_is_dead(connection.fd) == 0 {
+            if loop.now &- connection.idleSince < 200_000_000 || (try? Posix.peek(connection.fd)) == .wouldBlock {
                 return connection
             }
             connection.close(loop: loop)
@@ -324,7 +249,7 @@ final class Worker: LoopHandler {
         for i in listenFDs.indices where !listenerClosed[i] && loop.now >= listenerDeadlines[i] {
             listenerClosed[i] = true
             loop.poller.cancel(fd: listenFDs[i])
-            Glibc.close(listenFDs[i])
+            Posix.close(listenFDs[i])
             closedAny = true
             logger.debug("entry point \(entryPoints[i].name): listener closed (worker \(loop.index))")
         }

@@ -6,11 +6,10 @@ import LimpetWhoami
 
 /// The `limpet` command line (SPEC §2). Only argument handling lives here.
 struct Limpet: ParsableCommand {
-    static let version = "0.1.0"
     static let configuration = CommandConfiguration(
         commandName: "limpet",
         abstract: "A sticky-session HTTP/1.1 edge proxy, drop-in for Traefik's sticky set-ups.",
-        version: version,
+        version: limpetVersion,
         subcommands: [Run.self, Check.self, Whoami.self],
         defaultSubcommand: Run.self
     )

@@ -78,7 +78,7 @@ final class FakeEngine: Sendable {
         var config = DockerProviderConfig()
         config.endpoint = engine.server.endpoint
         let logs = LogStore()
-        let provider = DockerProvider(config, logger: logs.logger(), publish: { _ in })
+        let provider = DockerProvider(config, logger: logs.logger())
         let offers = Offers()
         let stop = StopSignal()
         let loop = Background {
@@ -160,7 +160,7 @@ final class FakeEngine: Sendable {
         config.endpoint = "unix:///tmp/limpet-docker-provider-test-\(getpid()).sock"
         config.watch = false
         let logs = LogStore()
-        let provider = DockerProvider(config, logger: logs.logger(), publish: { _ in })
+        let provider = DockerProvider(config, logger: logs.logger())
         let offers = Offers()
         let stop = StopSignal()
         let loop = Background {
@@ -183,7 +183,7 @@ final class FakeEngine: Sendable {
         var config = DockerProviderConfig()
         config.endpoint = engine.server.endpoint
         config.watch = false
-        let provider = DockerProvider(config, logger: LogStore().logger(), publish: { _ in })
+        let provider = DockerProvider(config, logger: LogStore().logger())
         let offers = Offers()
         let stop = StopSignal()
         let loop = Background {
@@ -212,7 +212,7 @@ final class FakeEngine: Sendable {
         defer { server.stop() }
         var config = DockerProviderConfig()
         config.endpoint = server.endpoint
-        let provider = DockerProvider(config, logger: LogStore().logger(), publish: { _ in })
+        let provider = DockerProvider(config, logger: LogStore().logger())
         let client = try DockerClient(endpoint: server.endpoint)
         let offers = Offers()
         try provider.list(client) { workloads, _ in offers.append(workloads) }

@@ -62,7 +62,7 @@ struct LiveDockerTests {
         var config = DockerProviderConfig()
         config.exposedByDefault = false
         let logs = LogStore()
-        let provider = DockerProvider(config, logger: logs.logger(), publish: { _ in })
+        let provider = DockerProvider(config, logger: logs.logger())
         let offers = Offers()
         let stop = StopSignal()
         let loop = Background { provider.watch(until: stop) { workloads, _ in offers.append(workloads) } }
@@ -123,7 +123,7 @@ struct LiveDockerTests {
             "--label", "traefik.http.services.o.loadbalancer.server.port=9000",
             "limpet-test:latest", "/limpet", "whoami", "--listen", "0.0.0.0:9000") != nil)
 
-        let provider = SwarmProvider(SwarmProviderConfig(), logger: LogStore().logger(), publish: { _ in })
+        let provider = SwarmProvider(SwarmProviderConfig(), logger: LogStore().logger())
         let client = try DockerClient(endpoint: "unix:///var/run/docker.sock")
         try client.negotiate()
         var workloads: [LabeledWorkload] = []

@@ -32,7 +32,7 @@ import Testing
         config.endpoint = server.endpoint
         config.refreshSeconds = .milliseconds(100)
         let logs = LogStore()
-        let provider = SwarmProvider(config, logger: logs.logger(), publish: { _ in })
+        let provider = SwarmProvider(config, logger: logs.logger())
         let offers = Offers()
         let stop = StopSignal()
         let loop = Background {

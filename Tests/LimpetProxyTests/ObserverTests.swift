@@ -163,13 +163,13 @@ private struct Client {
 
         let config = try ConfigLoader.loadStatic(path: directory.appendingPathComponent("limpet.yaml").path)
         let snapshot = try ConfigLoader.loadSnapshot(for: config, generation: 1)
-        let listener = try Proxy.listen(config.entryPoints[0], deferAcceptSeconds: 0)
+        let listener = try ListenerService.listen(config.entryPoints[0], deferAcceptSeconds: 0)
         let recorder = Recorder()
         let stopped = Atomic<Bool>(false)
         let loopBox = Mutex<LoopReference?>(nil)
         let logger = Logger(label: "observer-test")
         let thread = Thread {
-            let poller = Proxy.makePoller(config.engine, logger: logger, announce: false)
+            let poller = WorkerService.makePoller(config.engine, logger: logger, announce: false)
             guard let loop = try? EventLoop(index: 0, poller: poller) else { return }
             let worker = Worker(loop: loop, settings: EngineSettings(config, workers: 1, fileLimit: 1024),
                                 entryPoints: config.entryPoints.map(EntryPointSettings.init), listenFDs: [listener],

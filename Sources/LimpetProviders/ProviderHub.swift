@@ -1,4 +1,3 @@
-import CShims
 import Dispatch
 import Glibc
 import LimpetConfig
@@ -7,7 +6,7 @@ import Synchronization
 /// The latest configuration of each provider besides the files (Docker, Swarm), and the reloads their changes
 /// trigger: the first change opens a `providersThrottleDuration` window, and one reload then takes every
 /// provider's latest configuration (SPEC §3, §8).
-final class ProviderHub: Sendable {
+public final class ProviderHub: Sendable {
     private struct State {
         var configs: [String: DynamicConfig] = [:]
         var pending = false
@@ -16,12 +15,12 @@ final class ProviderHub: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let throttle: UInt64
 
-    init(throttle: Duration) {
+    public init(throttle: Duration) {
         self.throttle = throttle.wholeNanoseconds
     }
 
     /// A provider's new configuration (called from its own thread).
-    func publish(_ config: DynamicConfig) {
+    public func publish(_ config: DynamicConfig) {
         let first = state.withLock { state -> Bool in
             state.configs[config.provider] = config
             defer { state.pending = true }
@@ -31,12 +30,12 @@ final class ProviderHub: Sendable {
     }
 
     /// Every provider that has published, in a stable order.
-    var configs: [DynamicConfig] {
+    public var configs: [DynamicConfig] {
         state.withLock { $0.configs.values.sorted { $0.provider < $1.provider } }
     }
 
     /// Runs forever on the calling thread: one `reload` per burst of publications.
-    func run(reload: () -> Void) -> Never {
+    public func run(reload: () -> Void) -> Never {
         while true {
             wake.wait()
             if throttle > 0 { usleep(UInt32(min(throttle / 1000, UInt64(UInt32.max)))) }

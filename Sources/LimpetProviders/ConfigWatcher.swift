@@ -1,12 +1,12 @@
-import CShims
 import Foundation
 import Glibc
 import LimpetConfig
+import LimpetIO
 import Logging
 
 /// `providers.file.watch`: follows the file provider's file or directory with inotify and calls `onChange` once
 /// per burst of changes. Created on the main thread (it reads the files then), then confined to the thread that
-/// calls `run(onChange:)`; hence `@unchecked Sendable`.
+/// calls `run(update:)`, which reports each change as `.filesChanged`; hence `@unchecked Sendable`.
 ///
 /// What is watched
 /// - `filename`: the file's parent *directory*, events filtered by the file's name. Watching the directory rather
@@ -37,7 +37,8 @@ import Logging
 ///
 /// Where inotify is unavailable (no instance left, a sandbox without it) it falls back to comparing
 /// `ConfigLoader.dynamicFingerprint` once a second.
-final class ConfigWatcher: @unchecked Sendable {
+public final class ConfigWatcher: Provider, @unchecked Sendable {
+    public var name: String { "watch" }
     private let provider: FileProviderConfig
     private let staticConfig: StaticConfig
     private let logger: Logger
@@ -57,7 +58,6 @@ final class ConfigWatcher: @unchecked Sendable {
 
     /// The configured directory, or the file's parent.
     private let root: String
-    private var fd: Int32 = -1
     /// Every directory that should be watched, with what matters in it.
     private var wanted: [String: Interest] = [:]
     private var watched: [String: Int32] = [:]
@@ -77,14 +77,15 @@ final class ConfigWatcher: @unchecked Sendable {
     /// Symlink hops followed from `filename` (the kernel allows 40; a configuration file needs two).
     private static let maxHops = 8
 
-    private static let directoryMask: UInt32 =
-        LIMPET_IN_CLOSE_WRITE | LIMPET_IN_MOVED_TO | LIMPET_IN_CREATE | LIMPET_IN_DELETE | LIMPET_IN_MOVED_FROM
-        | LIMPET_IN_ATTRIB | LIMPET_IN_MODIFY | LIMPET_IN_DELETE_SELF | LIMPET_IN_MOVE_SELF | LIMPET_IN_ONLYDIR
+    private static let directoryMask: Inotify.Events = [
+        .closeWrite, .movedTo, .create, .delete, .movedFrom, .attributes, .modify, .deleteSelf, .moveSelf,
+        .onlyDirectory,
+    ]
 
     /// nil when the static configuration has no file provider. Reads the files as they are now: create the watcher
     /// before the configuration is first loaded, so that an edit made while Limpet starts is not missed (`run`
     /// compares against these contents once its watches are in place).
-    init?(_ staticConfig: StaticConfig, logger: Logger) {
+    public init?(_ staticConfig: StaticConfig, logger: Logger) {
         guard let provider = staticConfig.fileProvider else { return nil }
         self.provider = provider
         self.root = provider.filename.map(Self.parent(of:)) ?? provider.directory ?? "."
@@ -95,17 +96,10 @@ final class ConfigWatcher: @unchecked Sendable {
     }
 
     /// Watches forever on the calling thread, calling `onChange` after each burst of changes.
-    func run(onChange: @escaping () -> Void) -> Never {
-        self.onChange = onChange
-        fd = limpet_inotify_init()
-        guard fd >= 0 else {
-            let hint = -fd == EMFILE ? " (raise fs.inotify.max_user_instances)" : ""
-            logger.warning("""
-                providers.file.watch: inotify unavailable: \(Self.describe(-fd))\(hint); polling every second
-                """)
-            poll()
-        }
-        resync(initial: true)
+    public func run(update: @escaping @Sendable (ProviderUpdate) -> Void) -> Never {
+        onChange = { update(.filesChanged) }
+        let inotify = openInotify()
+        resync(inotify, initial: true)
         compareAndReload()  // anything written since `init` read the files
         let throttling = "throttle \(throttle / 1_000_000)ms"
         if watched[root] == nil {
@@ -123,29 +117,29 @@ final class ConfigWatcher: @unchecked Sendable {
                 """)
         }
 
-        let capacity = max(65_536, LIMPET_INOTIFY_BUFFER)
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        let capacity = max(65_536, Inotify.minimumBuffer)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 8)
         var windowOpened: UInt64?
-        var nextRetry = limpet_monotonic_ns() + Self.retryInterval
+        var nextRetry = Monotonic.nanoseconds + Self.retryInterval
         while true {
             var deadline = windowOpened.map(closesAt)
             if !failing.isEmpty { deadline = min(deadline ?? nextRetry, nextRetry) }
-            let now = limpet_monotonic_ns()
+            let now = Monotonic.nanoseconds
             let timeout = deadline.map { Int32(clamping: ($0 > now ? $0 - now + 999_999 : 0) / 1_000_000) } ?? -1
-            let n = limpet_inotify_read(fd, buffer, capacity, timeout)
-            if n < 0 {
-                let code = Int32(clamping: -n)
-                if code == EINTR { continue }
+            let n: Int
+            do throws(IOError) {
+                n = try inotify.read(into: buffer, timeoutMilliseconds: timeout)
+            } catch {
                 logger.error("""
-                    providers.file.watch: reading inotify events: \(Self.describe(code)); polling every second
+                    providers.file.watch: reading inotify events: \(Self.describe(error.errno)); polling every second
                     """)
                 poll()
             }
-            var relevant = n > 0 && consume(UnsafeRawBufferPointer(start: buffer, count: n))
-            let after = limpet_monotonic_ns()
+            var relevant = n > 0 && consume(inotify, UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+            let after = Monotonic.nanoseconds
             if relevant || (!failing.isEmpty && after >= nextRetry) {
                 // A directory appearing may bring files with it: compare them like any other change.
-                if resync() { relevant = true }
+                if resync(inotify) { relevant = true }
                 nextRetry = after + Self.retryInterval
             }
             if relevant && windowOpened == nil { windowOpened = after }
@@ -157,6 +151,19 @@ final class ConfigWatcher: @unchecked Sendable {
         }
     }
 
+    /// An inotify instance, or (none left, a sandbox without it) the fallback: polling, forever.
+    private func openInotify() -> Inotify {
+        do throws(IOError) {
+            return try Inotify()
+        } catch {
+            let hint = error.errno == EMFILE ? " (raise fs.inotify.max_user_instances)" : ""
+            logger.warning("""
+                providers.file.watch: inotify unavailable: \(Self.describe(error.errno))\(hint); polling every second
+                """)
+            poll()
+        }
+    }
+
     /// The end of the window opened at `opened`: the throttle, stretched while a file written in place is open.
     private func closesAt(_ opened: UInt64) -> UInt64 {
         opened + throttle + (openWrites.isEmpty ? 0 : Self.maxStretch)
@@ -165,43 +172,39 @@ final class ConfigWatcher: @unchecked Sendable {
     // MARK: - Events
 
     /// Applies a batch of events; true when one of them may have changed the configuration.
-    private func consume(_ events: UnsafeRawBufferPointer) -> Bool {
+    private func consume(_ inotify: borrowing Inotify, _ events: UnsafeRawBufferPointer) -> Bool {
         var relevant = false
-        var offset = 0
-        var wd: Int32 = 0
-        var mask: UInt32 = 0
-        var namePointer: UnsafePointer<CChar>?
-        while limpet_inotify_next(events.baseAddress, events.count, &offset, &wd, &mask, &namePointer) == 1 {
-            if mask & LIMPET_IN_Q_OVERFLOW != 0 {
+        for event in Inotify.events(in: events) {
+            let (wd, mask, name) = (event.watch, event.events, event.name)
+            if mask.contains(.queueOverflow) {
                 logger.warning("providers.file.watch: inotify queue overflowed; re-reading every file")
                 relevant = true
                 continue
             }
             guard let directories = paths[wd] else { continue }  // a watch already forgotten
-            if mask & (LIMPET_IN_IGNORED | LIMPET_IN_DELETE_SELF | LIMPET_IN_MOVE_SELF) != 0 {
+            if !mask.isDisjoint(with: [.ignored, .deleteSelf, .moveSelf]) {
                 // The directory itself went away (or moved, and the watch would follow it elsewhere): forget the
                 // watch; resync() watches the path again, or retries it every second.
-                forget(wd, remove: mask & LIMPET_IN_IGNORED == 0)
+                forget(inotify, wd, remove: !mask.contains(.ignored))
                 logger.debug("providers.file.watch: \(directories.sorted().joined(separator: ", ")) went away")
                 relevant = true
                 continue
             }
-            let name = namePointer.map { String(cString: $0) } ?? ""
             guard directories.contains(where: { matches(name, mask: mask, in: $0) }) else { continue }
             let key = "\(wd)/\(name)"
-            if mask & LIMPET_IN_MODIFY != 0 { openWrites.insert(key) }
-            if mask & (LIMPET_IN_CLOSE_WRITE | LIMPET_IN_DELETE | LIMPET_IN_MOVED_FROM) != 0 { openWrites.remove(key) }
-            logger.trace("providers.file.watch: event \(String(mask, radix: 16)) on \(name)")
+            if mask.contains(.modify) { openWrites.insert(key) }
+            if !mask.isDisjoint(with: [.closeWrite, .delete, .movedFrom]) { openWrites.remove(key) }
+            logger.trace("providers.file.watch: event \(String(mask.rawValue, radix: 16)) on \(name)")
             relevant = true
         }
         return relevant
     }
 
-    private func matches(_ name: String, mask: UInt32, in directory: String) -> Bool {
+    private func matches(_ name: String, mask: Inotify.Events, in directory: String) -> Bool {
         guard let interest = wanted[directory] else { return false }
         if interest.names.contains(name) { return true }
         guard interest.yaml, !name.hasPrefix(".") else { return false }
-        return mask & LIMPET_IN_ISDIR != 0 || Self.isYAML(name)
+        return mask.contains(.isDirectory) || Self.isYAML(name)
     }
 
     // MARK: - Watches
@@ -209,18 +212,20 @@ final class ConfigWatcher: @unchecked Sendable {
     /// Recomputes the directories to watch, drops the watches no longer wanted and adds the missing ones.
     /// True when a watch was added after the initial pass (something appeared).
     @discardableResult
-    private func resync(initial: Bool = false) -> Bool {
+    private func resync(_ inotify: borrowing Inotify, initial: Bool = false) -> Bool {
         wanted = provider.filename.map(fileInterests) ?? directoryInterests()
         for (path, wd) in watched where wanted[path] == nil {
             watched[path] = nil
             paths[wd]?.remove(path)
-            if paths[wd]?.isEmpty == true { forget(wd, remove: true) }
+            if paths[wd]?.isEmpty == true { forget(inotify, wd, remove: true) }
         }
         failing.formIntersection(wanted.keys)
         var added = false
         for path in wanted.keys.sorted() where watched[path] == nil {
-            let wd = path.withCString { limpet_inotify_add_watch(fd, $0, Self.directoryMask) }
-            if wd >= 0 {
+            let attempt: Result<Int32, IOError> = Result { () throws(IOError) in
+                try inotify.addWatch(path, events: Self.directoryMask)
+            }
+            if case .success(let wd) = attempt {
                 watched[path] = wd
                 paths[wd, default: []].insert(path)
                 added = !initial
@@ -229,13 +234,15 @@ final class ConfigWatcher: @unchecked Sendable {
                 } else if !initial {
                     logger.debug("providers.file.watch: watching \(path)")
                 }
-            } else if -wd == ENOENT && provider.directory != nil && path != root {
+            } else if case .failure(let error) = attempt, error.errno == ENOENT && provider.directory != nil
+                && path != root {
                 // A subdirectory that vanished since it was listed: the next pass forgets it.
                 logger.debug("providers.file.watch: \(path) vanished before it could be watched")
-            } else if failing.insert(path).inserted {
-                let hint = -wd == ENOSPC ? " (raise fs.inotify.max_user_watches)" : ""
+            } else if case .failure(let error) = attempt, failing.insert(path).inserted {
+                let hint = error.errno == ENOSPC ? " (raise fs.inotify.max_user_watches)" : ""
                 logger.warning("""
-                    providers.file.watch: cannot watch \(path): \(Self.describe(-wd))\(hint); retrying every second
+                    providers.file.watch: cannot watch \(path): \(Self.describe(error.errno))\(hint); retrying every \
+                    second
                     """)
             }
         }
@@ -243,10 +250,10 @@ final class ConfigWatcher: @unchecked Sendable {
     }
 
     /// Forgets watch `wd` under every path; `remove` also tells the kernel (not needed once it sent IN_IGNORED).
-    private func forget(_ wd: Int32, remove: Bool) {
+    private func forget(_ inotify: borrowing Inotify, _ wd: Int32, remove: Bool) {
         for path in paths[wd] ?? [] { watched[path] = nil }
         paths[wd] = nil
-        if remove { _ = limpet_inotify_rm_watch(fd, wd) }
+        if remove { try? inotify.removeWatch(wd) }
     }
 
     /// `filename`: its parent directory for its name, and the directories its symlinks go through.
