@@ -1,5 +1,4 @@
 import LimpetRouting
-import Synchronization
 import Yams
 
 /// `inFlightReq`: at most `amount` requests at once per source — the request's Host, Traefik's default
@@ -40,38 +39,85 @@ struct InFlightReq: Middleware {
     }
 }
 
-/// The in-flight counts of one `inFlightReq` (shared by the routers of one chain, on every loop). Counts live in
-/// one locked table; entries are removed when they reach zero, so its size is bounded by the requests in flight.
+/// The in-flight counts of one `inFlightReq` (shared by the routers of one chain, on every loop), without a lock:
+/// one atomic word per source in an `AtomicSlotTable`, `tag << 24 | count` where the tag is the top 40 bits of the
+/// source key. A request increments the count of its source's slot, or claims an empty slot among its `probes`,
+/// with one compare-and-exchange; its ticket names the slot, and the release decrements it, emptying the slot when
+/// the count reaches zero. So slots are held only by sources with requests in flight.
 ///
-/// A lock on the request path is the price of one shared count per source; it is taken only by routers that use
-/// this middleware, twice per request, for a few dictionary operations.
+/// When all the slots a source may use hold other sources (more than `capacity` sources in flight at once, or many
+/// colliding), its request is admitted uncounted (ticket 0) rather than refused: a flood of Host values can then
+/// exceed the limit, but can never lock out a source it does not send. Two sources whose keys share slot and tag
+/// share a count (about one pair in 2^40).
 final class InFlightLimiter: Sendable {
     let amount: Int
-    private let counts = Mutex<[UInt64: Int]>([:])
+    private let table: AtomicSlotTable
+    private static let countBits: UInt64 = 24
+    private static let countMask: UInt64 = (1 << countBits) - 1
 
-    init(amount: Int) {
-        self.amount = amount
+    init(amount: Int, capacity: Int = 4096) {
+        self.amount = min(max(amount, 0), Int(Self.countMask))
+        table = AtomicSlotTable(capacity: capacity)
     }
 
-    /// Counts a request from `source` in. Returns its ticket for `release` (the source), or nil (nothing counted)
-    /// when `amount` are already in flight.
+    private static func tag(_ source: UInt64) -> UInt64 { max(source >> countBits, 1) }
+
+    /// Counts a request from `source` in. Returns its ticket for `release` (0: admitted uncounted), or nil (nothing
+    /// counted) when `amount` are already in flight.
     func acquire(_ source: UInt64) -> UInt64? {
-        counts.withLock { counts in
-            let current = counts[source, default: 0]
-            guard current < amount else { return nil }
-            counts[source] = current + 1
-            return source
+        let source = AtomicSlotTable.mix(source)
+        let tag = Self.tag(source)
+        while true {
+            var free: Int?
+            var found: (slot: Int, word: UInt64)?
+            for probe in 0..<AtomicSlotTable.probes {
+                let slot = table.slot(source, probe: probe)
+                let word = table.load(slot)
+                if word >> Self.countBits == tag {
+                    found = (slot, word)
+                    break
+                }
+                if word == 0 && free == nil { free = slot }
+            }
+            if let (slot, word) = found {
+                guard word & Self.countMask < UInt64(amount) else { return nil }
+                if table.exchange(slot, expected: word, desired: word + 1).exchanged { return UInt64(slot + 1) }
+            } else if let slot = free {
+                if table.exchange(slot, expected: 0, desired: tag << Self.countBits | 1).exchanged {
+                    return UInt64(slot + 1)
+                }
+            } else {
+                return 0
+            }
+            // Another loop changed a slot between the look and the exchange: look again.
         }
     }
 
     /// Gives back a ticket `acquire` returned.
     func release(_ ticket: UInt64) {
-        counts.withLock { counts in
-            guard let current = counts[ticket] else { return }
-            if current <= 1 { counts[ticket] = nil } else { counts[ticket] = current - 1 }
+        guard ticket > 0 else { return }
+        let slot = Int(ticket - 1)
+        var word = table.load(slot)
+        while word & Self.countMask > 0 {
+            let desired = word & Self.countMask == 1 ? 0 : word - 1
+            let (exchanged, original) = table.exchange(slot, expected: word, desired: desired)
+            if exchanged { return }
+            word = original
         }
     }
 
     /// Requests in flight for `source` (for tests).
-    func count(_ source: UInt64) -> Int { counts.withLock { $0[source, default: 0] } }
+    func count(_ source: UInt64) -> Int {
+        let source = AtomicSlotTable.mix(source)
+        let tag = Self.tag(source)
+        var total = 0
+        for probe in 0..<AtomicSlotTable.probes {
+            let word = table.load(table.slot(source, probe: probe))
+            if word >> Self.countBits == tag { total += Int(word & Self.countMask) }
+        }
+        return total
+    }
+
+    /// Slots held (for tests): 0 once every ticket is released.
+    var occupiedSlots: Int { table.occupied }
 }
