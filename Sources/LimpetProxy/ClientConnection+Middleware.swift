@@ -75,6 +75,7 @@ extension ClientConnection {
             // The loop's line buffer moves into the request and back: appending to it never copies it.
             var lines: [UInt8] = []
             swap(&lines, &worker.lineScratch)
+            lines.removeAll(keepingCapacity: true)
             var request = MiddlewareRequest(head: view, method: head.method, clientIP: ip, trustForwarded: trustForwarded,
                                             now: loop.now, pathScratch: worker.pathScratch,
                                             pathCapacity: settings.bufferSize, rewritesPath: chain.rewritesPath,

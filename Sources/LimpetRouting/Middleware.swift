@@ -79,7 +79,7 @@ public struct MiddlewareRequest {
     ///   - pathScratch: `pathCapacity` bytes for the rewritten path, owned by the caller.
     ///   - rewritesPath: the chain rewrites the path (`MiddlewareChain.rewritesPath`): it is copied to
     ///     `pathScratch` at once, and `rewrittenPath` is the path to send even when no step changed it.
-    ///   - lines: emptied, its capacity kept.
+    ///   - lines: empty; given for its capacity (the caller's own buffer, moved in and taken back after the steps).
     public init(head: RequestView, method: Method, clientIP: UnsafeRawBufferPointer, trustForwarded: Bool,
                 now: UInt64, pathScratch: UnsafeMutableRawPointer, pathCapacity: Int, rewritesPath: Bool,
                 lines: consuming [UInt8]) {
@@ -90,8 +90,7 @@ public struct MiddlewareRequest {
         self.now = now
         scratch = pathScratch
         self.pathCapacity = pathCapacity
-        self.lines = lines
-        self.lines.removeAll(keepingCapacity: true)
+        self.lines = consume lines  // moved: while the parameter lived, emptying it here would copy the buffer
         if rewritesPath { copyPathToScratch() }
     }
 
