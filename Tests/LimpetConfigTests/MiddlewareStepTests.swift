@@ -56,6 +56,10 @@ import Testing
     }
 
     static func get(_ target: String, host: String = "app.localhost", _ fields: String...) -> String {
+        get(target, host: host, fields)
+    }
+
+    static func get(_ target: String, host: String = "app.localhost", _ fields: [String]) -> String {
         (["GET \(target) HTTP/1.1", "Host: \(host)"] + fields).joined(separator: "\n") + "\n"
     }
 
@@ -133,16 +137,49 @@ import Testing
         #expect(Self.run([RedirectScheme.Step(scheme: "http", port: "", permanent: false)], Self.get("/")).answer == nil)
     }
 
+    /// The address `step` takes for the client of a request with these `X-Forwarded-For` values (in order).
+    static func client(_ step: IPAllowList.Step, forwardedFor values: [String]) -> [UInt8]? {
+        var address: [UInt8]?
+        let head = get("/", values.map { "X-Forwarded-For: \($0)" })
+        let bytes = Array((head.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n").utf8)
+        let headers = HeaderTable(capacity: 32)
+        bytes.withUnsafeBytes { source in
+            guard case .complete(let scanned) = RequestScanner.scan(source, headers: headers, maxHeadLength: 4096) else {
+                return
+            }
+            let empty = UnsafeRawBufferPointer(start: source.baseAddress, count: 0)
+            let view = RequestView(method: empty, host: empty, path: empty, query: empty, headers: headers, source: source)
+            let request = MiddlewareRequest(head: view, method: scanned.method, clientIP: empty, trustForwarded: false,
+                                            now: 0, pathScratch: UnsafeMutableRawPointer(mutating: source.baseAddress!),
+                                            pathCapacity: 0, rewritesPath: false, lines: [])
+            withUnsafeTemporaryAllocation(byteCount: 16, alignment: 8) { out in
+                if let count = step.clientAddress(request, into: out.baseAddress!) {
+                    address = Array(UnsafeRawBufferPointer(start: out.baseAddress, count: count))
+                }
+            }
+        }
+        return address
+    }
+
     @Test func ipStrategies() throws {
         let lan = try IPRange(parsing: "10.0.0.0/8")
         let byDepth = IPAllowList.Step(sourceRange: [lan], depth: 2, excludedIPs: [])
-        #expect(byDepth.clientAddress(forwardedFor: ["1.1.1.1", "10.1.1.1", "192.168.0.1"]) == [10, 1, 1, 1])
-        #expect(byDepth.clientAddress(forwardedFor: ["10.1.1.1"]) == nil, "fewer addresses than the depth")
+        #expect(Self.client(byDepth, forwardedFor: ["1.1.1.1, 10.1.1.1, 192.168.0.1"]) == [10, 1, 1, 1])
+        #expect(Self.client(byDepth, forwardedFor: ["1.1.1.1,10.1.1.1", "192.168.0.1"]) == [10, 1, 1, 1],
+                "one list over every header, in order")
+        #expect(Self.client(byDepth, forwardedFor: [" 10.1.1.1 ,, 192.168.0.1,"]) == [10, 1, 1, 1],
+                "items trimmed, empty ones skipped")
+        #expect(Self.client(byDepth, forwardedFor: ["10.1.1.1"]) == nil, "fewer addresses than the depth")
+        #expect(Self.client(byDepth, forwardedFor: ["bogus, 10.1.1.1"]) == nil, "the depth-th is not an address")
         let pool = IPAllowList.Step(sourceRange: [lan], depth: 0, excludedIPs: [try IPRange(parsing: "192.168.0.0/16")])
-        #expect(pool.clientAddress(forwardedFor: ["10.2.2.2", "192.168.0.1", "192.168.0.2"]) == [10, 2, 2, 2])
-        #expect(pool.clientAddress(forwardedFor: ["192.168.0.1"]) == nil)
-        #expect(pool.allows([10, 2, 2, 2]))
-        #expect(!pool.allows([11, 0, 0, 1]))
+        #expect(Self.client(pool, forwardedFor: ["10.2.2.2, 192.168.0.1, 192.168.0.2"]) == [10, 2, 2, 2])
+        #expect(Self.client(pool, forwardedFor: ["10.2.2.2, junk, 192.168.0.2"]) == [10, 2, 2, 2])
+        #expect(Self.client(pool, forwardedFor: ["192.168.0.1"]) == nil)
+        #expect(Self.client(pool, forwardedFor: ["::ffff:10.3.3.3"])?.count == 16)
+        for (address, allowed) in [([10, 2, 2, 2] as [UInt8], true), ([11, 0, 0, 1], false),
+                                   ([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3], true)] {
+            #expect(address.withUnsafeBytes { pool.allows($0) } == allowed)
+        }
     }
 
     @Test func ipAllowListOnTheRequest() throws {

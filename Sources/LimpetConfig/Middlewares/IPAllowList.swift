@@ -49,47 +49,67 @@ struct IPAllowList: Middleware {
         var usesForwardedFor: Bool { depth > 0 || !excludedIPs.isEmpty }
 
         func handle(_ request: inout MiddlewareRequest) -> MiddlewareVerdict {
-            guard let address = clientAddress(request), allows(address) else {
-                return .answer(MiddlewareAnswer(status: 403, body: "Forbidden"))
+            let allowed = withUnsafeTemporaryAllocation(byteCount: 16, alignment: 8) { out in
+                guard let count = clientAddress(request, into: out.baseAddress!) else { return false }
+                return allows(UnsafeRawBufferPointer(start: out.baseAddress, count: count))
             }
-            return .next
+            return allowed ? .next : .answer(MiddlewareAnswer(status: 403, body: "Forbidden"))
         }
 
-        /// The client's address as `ipStrategy` sees it. (Builds a `String` per address it parses: only routers
-        /// with this middleware pay it.)
-        func clientAddress(_ request: MiddlewareRequest) -> [UInt8]? {
-            guard usesForwardedFor else { return IPRange.parseAddress(String(decoding: request.clientIP, as: UTF8.self)) }
-            var addresses: [String] = []
-            if let headers = request.head.headers {
-                for i in 0..<headers.count where headers[i].kind == .xForwardedFor {
-                    let value = headers[i].value.bytes(in: request.head.source)
-                    for part in value.split(separator: UInt8(ascii: ",")) {
-                        let trimmed = part.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-                        let end = trimmed.lastIndex { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
-                        guard let end else { continue }
-                        addresses.append(String(decoding: trimmed[...end], as: UTF8.self))
+        /// The client's address as `ipStrategy` sees it, written to `out` (16 bytes); its length, or nil when the
+        /// strategy finds none (the request is refused). As Traefik's depth and pool strategies do, the
+        /// `X-Forwarded-For` list (every such header, in order) is read from the right.
+        func clientAddress(_ request: MiddlewareRequest, into out: UnsafeMutableRawPointer) -> Int? {
+            guard usesForwardedFor else { return IPRange.parseAddress(request.clientIP, into: out) }
+            var found: Int?
+            var position = 0
+            Self.forEachForwardedFor(request) { text in
+                position += 1
+                if depth > 0 {
+                    guard position == depth else { return true }
+                    found = IPRange.parseAddress(text, into: out)
+                    return false
+                }
+                guard let count = IPRange.parseAddress(text, into: out) else { return true }
+                let address = UnsafeRawBufferPointer(start: out, count: count)
+                guard excludedIPs.contains(where: { $0.contains(address) }) else {
+                    found = count
+                    return false
+                }
+                return true
+            }
+            return found
+        }
+
+        /// Calls `body` with each `X-Forwarded-For` address, trimmed, from the right-most on, while it returns true.
+        private static func forEachForwardedFor(_ request: MiddlewareRequest,
+                                                _ body: (UnsafeRawBufferPointer) -> Bool) {
+            guard let headers = request.head.headers else { return }
+            var i = headers.count
+            while i > 0 {
+                i -= 1
+                guard headers[i].kind == .xForwardedFor else { continue }
+                let value = headers[i].value.bytes(in: request.head.source)
+                var end = value.count
+                while end > 0 {
+                    var start = end
+                    while start > 0 && value[start - 1] != UInt8(ascii: ",") { start -= 1 }
+                    var first = start
+                    var last = end
+                    while first < last && (value[first] == UInt8(ascii: " ") || value[first] == UInt8(ascii: "\t")) {
+                        first += 1
                     }
+                    while last > first && (value[last - 1] == UInt8(ascii: " ") || value[last - 1] == UInt8(ascii: "\t")) {
+                        last -= 1
+                    }
+                    if first < last && !body(UnsafeRawBufferPointer(rebasing: value[first..<last])) { return }
+                    end = start - 1
                 }
             }
-            return clientAddress(forwardedFor: addresses)
         }
 
-        /// Picks the client address out of the `X-Forwarded-For` list (left to right, as received), as Traefik's
-        /// depth and pool strategies do; nil when the strategy finds none (the request is refused).
-        func clientAddress(forwardedFor list: [String]) -> [UInt8]? {
-            if depth > 0 {
-                guard depth <= list.count else { return nil }
-                return IPRange.parseAddress(list[list.count - depth])
-            }
-            for text in list.reversed() {
-                guard let bytes = IPRange.parseAddress(text) else { continue }
-                if !excludedIPs.contains(where: { $0.contains(bytes: bytes) }) { return bytes }
-            }
-            return nil
-        }
-
-        func allows(_ address: [UInt8]) -> Bool {
-            sourceRange.contains { $0.contains(bytes: address) }
+        func allows(_ address: UnsafeRawBufferPointer) -> Bool {
+            sourceRange.contains { $0.contains(address) }
         }
     }
 }
