@@ -11,16 +11,6 @@ extension DynamicConfig {
         "replacePathRegex", "stripPrefixRegex", "plugin",
     ]
 
-    static let headersUnimplemented = [
-        "accessControlAllowCredentials", "accessControlAllowHeaders", "accessControlAllowMethods",
-        "accessControlAllowOriginList", "accessControlAllowOriginListRegex", "accessControlExposeHeaders",
-        "accessControlMaxAge", "addVaryHeader", "allowedHosts", "hostsProxyHeaders", "sslRedirect",
-        "sslTemporaryRedirect", "sslHost", "sslProxyHeaders", "sslForceHost", "stsSeconds", "stsIncludeSubdomains",
-        "stsPreload", "forceSTSHeader", "frameDeny", "customFrameOptionsValue", "contentTypeNosniff",
-        "browserXssFilter", "customBrowserXSSValue", "contentSecurityPolicy", "contentSecurityPolicyReportOnly",
-        "publicKey", "referrerPolicy", "featurePolicy", "permissionsPolicy", "isDevelopment",
-    ]
-
     /// Decodes one dynamic file of `provider`; problems go to `reader`.
     static func decode(_ root: Node, provider: String, reader r: NodeReader) -> DynamicConfig {
         var config = DynamicConfig(provider: provider)
@@ -371,92 +361,22 @@ extension DynamicConfig {
                 r.error("\(path): a middleware has exactly one type (found \(pairs.count))", at: pairs.dropFirst().first?.key ?? key)
                 return nil
             }
-            let p = "\(path).\(typeName)"
-            let qualified = "\(name)@\(provider)"
-            let kind: MiddlewareKind?
-            switch typeName.lowercased() {
-            case "stripprefix":
-                guard let f = r.fields(value, path: p, keys: Keys(["prefixes"], unimplemented: ["forceSlash"])) else { return nil }
-                let prefixes = r.stringList(f["prefixes"], path: "\(p).prefixes") ?? []
-                if prefixes.isEmpty { r.error("\(p).prefixes: at least one prefix is required", at: f["prefixes"] ?? typeKey) }
-                kind = prefixes.isEmpty ? nil : .stripPrefix(prefixes: prefixes.map(\.value))
-            case "addprefix":
-                guard let f = r.fields(value, path: p, keys: Keys(["prefix"])) else { return nil }
-                let prefix = r.string(f["prefix"], path: "\(p).prefix") ?? ""
-                if !prefix.hasPrefix("/") {
-                    r.error("\(p).prefix: must start with '/' (found \"\(prefix)\")", at: f["prefix"] ?? typeKey)
-                    kind = nil
-                } else {
-                    kind = .addPrefix(prefix: prefix)
-                }
-            case "headers":
-                guard let f = r.fields(value, path: p, keys: Keys(["customRequestHeaders", "customResponseHeaders"],
-                                                                  unimplemented: DynamicConfig.headersUnimplemented))
-                else { return nil }
-                let request = (r.stringMap(f["customRequestHeaders"], path: "\(p).customRequestHeaders") ?? [])
-                    .map { HeaderField(name: $0.name, value: $0.value) }
-                let response = (r.stringMap(f["customResponseHeaders"], path: "\(p).customResponseHeaders") ?? [])
-                    .map { HeaderField(name: $0.name, value: $0.value) }
-                kind = .headers(request: request, response: response)
-            case "redirectscheme":
-                guard let f = r.fields(value, path: p, keys: Keys(["scheme", "port", "permanent"])) else { return nil }
-                let scheme = r.string(f["scheme"], path: "\(p).scheme") ?? ""
-                if scheme.isEmpty { r.error("\(p).scheme: a scheme is required", at: f["scheme"] ?? typeKey) }
-                let port = r.string(f["port"], path: "\(p).port") ?? ""
-                if let node = f["port"], !port.isEmpty, UInt16(port) == nil {
-                    r.error("\(p).port: invalid port \"\(port)\"", at: node)
-                }
-                let permanent = r.bool(f["permanent"], path: "\(p).permanent") ?? false
-                kind = scheme.isEmpty ? nil : .redirectScheme(scheme: scheme, port: port, permanent: permanent)
-            case "retry":
-                guard let f = r.fields(value, path: p, keys: Keys(["attempts", "initialInterval"])) else { return nil }
-                let attempts = r.int(f["attempts"], path: "\(p).attempts", range: 1...Int.max)
-                if f["attempts"] == nil { r.error("\(p).attempts: required", at: typeKey) }
-                let interval = r.duration(f["initialInterval"], path: "\(p).initialInterval") ?? .milliseconds(100)
-                kind = attempts.map { .retry(attempts: $0, initialInterval: interval) }
-            case "ipallowlist":
-                guard let f = r.fields(value, path: p, keys: Keys(["sourceRange", "ipStrategy"],
-                                                                  unimplemented: ["rejectStatusCode"])) else { return nil }
-                let ranges = StaticConfig.ipRanges(f["sourceRange"], path: "\(p).sourceRange", reader: r)
-                if f["sourceRange"] == nil { r.error("\(p).sourceRange: required", at: typeKey) }
-                var depth = 0
-                var excluded: [IPRange] = []
-                if let s = f["ipStrategy"],
-                   let sf = r.fields(s, path: "\(p).ipStrategy", keys: Keys(["depth", "excludedIPs"],
-                                                                            unimplemented: ["ipv6Subnet"])) {
-                    depth = r.int(sf["depth"], path: "\(p).ipStrategy.depth", range: 0...Int.max) ?? 0
-                    excluded = StaticConfig.ipRanges(sf["excludedIPs"], path: "\(p).ipStrategy.excludedIPs", reader: r)
-                }
-                kind = .ipAllowList(sourceRange: ranges, depth: depth, excludedIPs: excluded)
-            case "inflightreq":
-                guard let f = r.fields(value, path: p, keys: Keys(["amount"], unimplemented: ["sourceCriterion"]))
-                else { return nil }
-                let amount = r.int(f["amount"], path: "\(p).amount", range: 1...Int.max)
-                if f["amount"] == nil { r.error("\(p).amount: required", at: typeKey) }
-                kind = amount.map { .inFlightReq(amount: $0) }
-            case "ratelimit":
-                guard let f = r.fields(value, path: p, keys: Keys(["average", "burst", "period"],
-                                                                  unimplemented: ["sourceCriterion", "redis"]))
-                else { return nil }
-                let average = r.int(f["average"], path: "\(p).average", range: 0...Int.max) ?? 0
-                let burst = r.int(f["burst"], path: "\(p).burst", range: 1...Int.max) ?? 1
-                let period = r.duration(f["period"], path: "\(p).period") ?? .seconds(1)
-                kind = .rateLimit(average: average, burst: burst, period: period)
-            default:
+            guard let type = Middlewares.type(named: typeName) else {
                 if let known = DynamicConfig.unsupportedMiddlewareTypes.first(where: { $0.lowercased() == typeName.lowercased() }) {
                     r.error("\(path): middleware type \"\(known)\" is not supported by Limpet", at: typeKey)
                 } else {
                     var message = "\(path): unknown middleware type \"\(typeName)\""
-                    let supported = ["stripPrefix", "addPrefix", "headers", "redirectScheme", "retry", "ipAllowList",
-                                     "inFlightReq", "rateLimit"]
-                    if let suggestion = NodeReader.suggest(typeName, among: supported) {
+                    if let suggestion = NodeReader.suggest(typeName, among: Middlewares.types.map { $0.typeName }) {
                         message += " (did you mean \"\(suggestion)\"?)"
                     }
                     r.error(message, at: typeKey)
                 }
                 return nil
             }
-            return kind.map { MiddlewareConfig(name: qualified, kind: $0, location: r.location(of: key)) }
+            guard let middleware = type.decode(value, key: typeKey, path: "\(path).\(typeName)", reader: r) else {
+                return nil
+            }
+            return MiddlewareConfig(name: "\(name)@\(provider)", middleware: middleware, location: r.location(of: key))
         }
     }
 }

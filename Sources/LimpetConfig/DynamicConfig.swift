@@ -148,27 +148,13 @@ public struct WeightedConfig: Sendable {
 public struct MiddlewareConfig: Sendable {
     /// Qualified: `strip@file`.
     public var name: String
-    public var kind: MiddlewareKind
+    /// Its type and options (one of `Middlewares.types`).
+    var middleware: any Middleware
     public var location: SourceLocation?
 
-    public init(name: String, kind: MiddlewareKind, location: SourceLocation? = nil) {
+    init(name: String, middleware: any Middleware, location: SourceLocation? = nil) {
         self.name = name
-        self.kind = kind
+        self.middleware = middleware
         self.location = location
     }
-}
-
-/// The middlewares of SPEC §4 with their options (applied by the proxy).
-public enum MiddlewareKind: Sendable {
-    case stripPrefix(prefixes: [String])
-    case addPrefix(prefix: String)
-    case headers(request: [HeaderField], response: [HeaderField])
-    /// `port` empty: the default port of the scheme.
-    case redirectScheme(scheme: String, port: String, permanent: Bool)
-    case retry(attempts: Int, initialInterval: Duration)
-    /// `depth`/`excludedIPs` from `ipStrategy`; depth 0 means the connection's peer address.
-    case ipAllowList(sourceRange: [IPRange], depth: Int, excludedIPs: [IPRange])
-    case inFlightReq(amount: Int)
-    /// `average` requests per `period`, bursts of up to `burst`.
-    case rateLimit(average: Int, burst: Int, period: Duration)
 }

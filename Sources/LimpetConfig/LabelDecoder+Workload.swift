@@ -396,10 +396,10 @@ extension LabelDecoder {
         }
 
         /// Options that are lists (comma-separated in labels), by path below `http` with names as `*`.
-        static let lists: Set<String> = [
-            "routers.*.entrypoints", "routers.*.middlewares", "middlewares.*.stripprefix.prefixes",
-            "middlewares.*.ipallowlist.sourcerange", "middlewares.*.ipallowlist.ipstrategy.excludedips",
-        ]
+        static let lists = Set(["routers.*.entrypoints", "routers.*.middlewares"]
+            + Middlewares.types.flatMap { type in
+                type.listOptions.map { "middlewares.*.\(type.typeName.lowercased()).\($0)" }
+            })
 
         /// Options Traefik turns on with `=true` alone.
         static let allowEmpty: Set<String> = [

@@ -227,48 +227,16 @@ public enum SnapshotBuilder {
                         routeTables: tables.map { RouteTable(routers: $0) }, services: services)
     }
 
-    /// Compiles a router's middlewares in order. `headers` edits merge (later ones win); a header the proxy
-    /// manages itself is a warning and is not edited.
+    /// Compiles a router's middlewares in order, each adding its steps and chain-level effects.
     static func compileChain(_ references: [Reference], definitions: [String: MiddlewareConfig],
                              diagnostics: inout [Diagnostic]) -> MiddlewareChain {
-        var steps: [MiddlewareStep] = []
-        var requestFields: [(name: String, value: String)] = []
-        var responseFields: [(name: String, value: String)] = []
-        var retry: RetryPolicy?
-        var headerLocations: [SourceLocation?] = []
+        var chain = MiddlewareChainBuilder()
         for reference in references {
             guard let definition = definitions[reference.name] else { continue }
-            switch definition.kind {
-            case .stripPrefix(let prefixes):
-                steps.append(.stripPrefix(prefixes: prefixes.map { Array($0.utf8) }))
-            case .addPrefix(let prefix):
-                steps.append(.addPrefix(Array(prefix.utf8)))
-            case .headers(let request, let response):
-                requestFields += request.map { ($0.name, $0.value) }
-                responseFields += response.map { ($0.name, $0.value) }
-                headerLocations.append(definition.location)
-            case .redirectScheme(let scheme, let port, let permanent):
-                steps.append(.redirectScheme(RedirectScheme(scheme: scheme, port: port, permanent: permanent)))
-            case .retry(let attempts, let interval):
-                retry = RetryPolicy(attempts: attempts, initialInterval: interval)
-            case .ipAllowList(let ranges, let depth, let excluded):
-                steps.append(.ipAllowList(IPAllowList(sourceRange: ranges, depth: depth, excludedIPs: excluded)))
-            case .inFlightReq(let amount):
-                steps.append(.inFlightReq(InFlightLimiter(amount: amount)))
-            case .rateLimit(let average, let burst, let period):
-                steps.append(.rateLimit(RateLimiter(average: average, burst: burst, period: period)))
-            }
+            chain.location = definition.location
+            definition.middleware.compile(into: &chain)
         }
-        let requestEdits = requestFields.isEmpty ? nil : HeaderEdits(requestFields)
-        let responseEdits = responseFields.isEmpty ? nil : HeaderEdits(responseFields)
-        let refused = (requestEdits?.refused ?? []) + (responseEdits?.refused ?? [])
-        if !refused.isEmpty, let location = headerLocations.compactMap({ $0 }).first {
-            diagnostics.append(location.diagnostic(
-                "headers middleware: \(refused.joined(separator: ", ")) framing or connection header(s) are managed "
-                + "by the proxy and are not edited", isWarning: true))
-        }
-        return MiddlewareChain(names: references.map(\.name), steps: steps, requestEdits: requestEdits,
-                               responseEdits: responseEdits, retry: retry)
+        return chain.build(names: references.map(\.name), diagnostics: &diagnostics)
     }
 
     static func stickyCookie(_ c: CookieConfig, service: String, keys: [String]) -> StickyCookie {

@@ -54,16 +54,36 @@ public struct IPRange: Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
+    /// `parseAddress` on bytes, without allocating: writes the 4 or 16 address bytes to `out` (room for 16) and
+    /// returns how many; nil when `text` is neither address form.
+    public static func parseAddress(_ text: UnsafeRawBufferPointer, into out: UnsafeMutableRawPointer) -> Int? {
+        guard !text.isEmpty, text.count < 64 else { return nil }  // the longest IPv6 text is 45 bytes
+        return withUnsafeTemporaryAllocation(byteCount: 64, alignment: 1) { buffer -> Int? in
+            let cString = buffer.baseAddress!
+            cString.copyMemory(from: text.baseAddress!, byteCount: text.count)
+            cString.storeBytes(of: 0, toByteOffset: text.count, as: UInt8.self)
+            let chars = cString.assumingMemoryBound(to: CChar.self)
+            if inet_pton(AF_INET, chars, out) == 1 { return 4 }
+            if inet_pton(AF_INET6, chars, out) == 1 { return 16 }
+            return nil
+        }
+    }
+
     public func contains(_ address: SocketAddress) -> Bool {
         contains(bytes: address.ipBytes)
     }
 
     /// Whether the 4- or 16-byte address is inside the range.
     public func contains(bytes: [UInt8]) -> Bool {
-        var candidate = bytes
+        bytes.withUnsafeBytes { contains($0) }
+    }
+
+    /// Whether the 4- or 16-byte address is inside the range (no allocation).
+    public func contains(_ address: UnsafeRawBufferPointer) -> Bool {
+        var candidate = address
         if network.count == 4, candidate.count == 16,
            candidate[0..<10].allSatisfy({ $0 == 0 }), candidate[10] == 0xff, candidate[11] == 0xff {
-            candidate = Array(candidate[12..<16])
+            candidate = UnsafeRawBufferPointer(rebasing: candidate[12..<16])
         }
         guard candidate.count == network.count else { return false }
         var remaining = prefixLength

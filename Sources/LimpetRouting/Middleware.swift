@@ -1,164 +1,178 @@
 import LimpetHTTP
-import Synchronization
 
-/// One middleware of a router's chain, compiled (SPEC §4). `headers` and `retry` have no per-request step:
-/// their effect is folded into `MiddlewareChain`.
-public enum MiddlewareStep: Sendable {
-    /// Removes the first listed prefix the path starts with; the proxy adds `X-Forwarded-Prefix`.
-    case stripPrefix(prefixes: [[UInt8]])
-    /// Puts `prefix` in front of the path.
-    case addPrefix([UInt8])
-    case redirectScheme(RedirectScheme)
-    case ipAllowList(IPAllowList)
-    case inFlightReq(InFlightLimiter)
-    case rateLimit(RateLimiter)
-}
-
-/// `redirectScheme`: answers with a redirect to the same host and target under another scheme.
-public struct RedirectScheme: Sendable {
-    /// Lower-cased, e.g. `https`.
-    public let scheme: [UInt8]
-    /// `:8443`, or empty when the port is left out (not configured, or the scheme's default).
-    public let portSuffix: [UInt8]
-    public let permanent: Bool
-
-    public init(scheme: String, port: String, permanent: Bool) {
-        let lower = scheme.lowercased()
-        self.scheme = Array(lower.utf8)
-        let defaultPort = lower == "https" ? "443" : lower == "http" ? "80" : ""
-        portSuffix = port.isEmpty || port == defaultPort ? [] : Array(":\(port)".utf8)
-        self.permanent = permanent
-    }
-
-    /// 301/308 when permanent, 302/307 otherwise; the 30x that keeps the method for anything but GET.
-    public func status(isGet: Bool) -> Int {
-        permanent ? (isGet ? 301 : 308) : (isGet ? 302 : 307)
-    }
-}
-
-/// `ipAllowList`: the client IP (per `ipStrategy`) must be in one of `sourceRange`, else 403.
-public struct IPAllowList: Sendable {
-    public let sourceRange: [IPRange]
-    /// > 0: the depth-th `X-Forwarded-For` address from the right is the client.
-    public let depth: Int
-    /// With depth 0: the right-most `X-Forwarded-For` address not in these is the client.
-    public let excludedIPs: [IPRange]
-
-    public init(sourceRange: [IPRange], depth: Int, excludedIPs: [IPRange]) {
-        self.sourceRange = sourceRange
-        self.depth = depth
-        self.excludedIPs = excludedIPs
-    }
-
-    /// Whether the strategy reads `X-Forwarded-For` rather than the connection's peer.
-    public var usesForwardedFor: Bool { depth > 0 || !excludedIPs.isEmpty }
-
-    /// Picks the client address out of the `X-Forwarded-For` list (left to right, as received), as
-    /// Traefik's depth and pool strategies do; nil when the strategy finds none (the request is refused).
-    public func clientAddress(forwardedFor list: [String]) -> [UInt8]? {
-        if depth > 0 {
-            guard depth <= list.count else { return nil }
-            return IPRange.parseAddress(list[list.count - depth])
-        }
-        for text in list.reversed() {
-            guard let bytes = IPRange.parseAddress(text) else { continue }
-            if !excludedIPs.contains(where: { $0.contains(bytes: bytes) }) { return bytes }
-        }
-        return nil
-    }
-
-    public func allows(_ address: [UInt8]) -> Bool {
-        sourceRange.contains { $0.contains(bytes: address) }
-    }
-}
-
-/// `inFlightReq`: at most `amount` requests at once per source (the request's Host, Traefik's default
-/// `sourceCriterion`), across every worker. Counts live in one locked table; entries are removed when
-/// they reach zero, so its size is bounded by the requests in flight.
+/// The per-request part of one compiled middleware (SPEC §4). Each middleware type defines its own (in
+/// `LimpetConfig/Middlewares/`); the proxy runs a router's steps in chain order on the request head, between
+/// routing and choosing a server, and performs what they decide. `headers` and `retry` have no step: their effect
+/// is folded into `MiddlewareChain`.
 ///
-/// A lock on the request path is the price of one shared count per source; it is taken only by routers
-/// that use this middleware, twice per request, for a few dictionary operations.
-public final class InFlightLimiter: Sendable {
-    public let amount: Int
-    private let counts = Mutex<[UInt64: Int]>([:])
-
-    public init(amount: Int) {
-        self.amount = amount
-    }
-
-    /// Counts a request from `source` in; false (nothing counted) when `amount` are already in flight.
-    public func acquire(_ source: UInt64) -> Bool {
-        counts.withLock { counts in
-            let current = counts[source, default: 0]
-            guard current < amount else { return false }
-            counts[source] = current + 1
-            return true
-        }
-    }
-
-    public func release(_ source: UInt64) {
-        counts.withLock { counts in
-            guard let current = counts[source] else { return }
-            if current <= 1 { counts[source] = nil } else { counts[source] = current - 1 }
-        }
-    }
-
-    /// Requests in flight for `source` (for tests and the API).
-    public func count(_ source: UInt64) -> Int { counts.withLock { $0[source, default: 0] } }
+/// A step is immutable configuration plus, for the limiters, state shared by every loop: `handle` runs on several
+/// threads at once and must not block.
+public protocol MiddlewareStep: AnyObject, Sendable {
+    /// Looks at, or rewrites, one request head.
+    func handle(_ request: inout MiddlewareRequest) -> MiddlewareVerdict
+    /// Gives back what `handle` took when it answered `.nextHolding(hold)`; called once, when the exchange ends
+    /// (or is answered by a later step).
+    func release(_ hold: UInt64)
 }
 
-/// `rateLimit`: a token bucket per client IP (Traefik's default `sourceCriterion`), refilled at
-/// `average / period` and holding at most `burst` tokens; a request takes one token or is refused
-/// with 429. `average: 0` disables the limit.
-///
-/// Traefik may also delay a request by up to half a token interval instead of refusing it; Limpet refuses
-/// at once and says in `Retry-After` when a token will be there.
-public final class RateLimiter: Sendable {
-    /// Tokens per nanosecond.
-    public let rate: Double
-    public let burst: Double
-    /// Buckets kept at most; when full, buckets that have refilled (as good as absent) are dropped first.
-    public let capacity: Int
-    private struct Bucket {
-        var tokens: Double
-        var updated: UInt64
-    }
-    private let buckets = Mutex<[UInt64: Bucket]>([:])
+extension MiddlewareStep {
+    public func release(_ hold: UInt64) {}
+}
 
-    public init(average: Int, burst: Int, period: Duration, capacity: Int = 65_536) {
-        let periodNanoseconds = Double(max(period.wholeNanoseconds, 1))
-        rate = Double(average) / periodNanoseconds
-        self.burst = Double(max(burst, 1))
-        self.capacity = capacity
+/// What a step decided for the request.
+public enum MiddlewareVerdict: Sendable {
+    /// The next step, or the server.
+    case next
+    /// Likewise, and `release(hold)` is due when the exchange ends (an `inFlightReq` slot).
+    case nextHolding(UInt64)
+    /// Limpet answers the request itself; later steps do not run.
+    case answer(MiddlewareAnswer)
+}
+
+/// A middleware's own small response (a redirect, 403, 414, 429).
+public struct MiddlewareAnswer: Sendable, Equatable {
+    public var status: Int
+    public var body: StaticString
+    /// Close the connection even when the request has no body (one that has an unread body always closes).
+    public var close: Bool
+    /// `MiddlewareRequest.lines` are header lines of this response (`Location`, `Retry-After`).
+    public var withLines: Bool
+
+    public init(status: Int, body: StaticString, close: Bool = false, withLines: Bool = false) {
+        self.status = status
+        self.body = body
+        self.close = close
+        self.withLines = withLines
     }
 
-    /// Takes a token for `source` at monotonic time `now` (nanoseconds). Returns nil when the request may
-    /// go on, else the nanoseconds until a token is available.
-    public func take(_ source: UInt64, now: UInt64) -> UInt64? {
-        guard rate > 0 else { return nil }
-        return buckets.withLock { buckets in
-            var bucket = buckets[source] ?? Bucket(tokens: burst, updated: now)
-            let elapsed = Double(now &- bucket.updated)
-            bucket.tokens = min(burst, bucket.tokens + elapsed * rate)
-            bucket.updated = now
-            if bucket.tokens >= 1 {
-                bucket.tokens -= 1
-                if buckets[source] == nil && buckets.count >= capacity { evict(&buckets, now: now) }
-                buckets[source] = bucket
-                return nil
+    public static func == (a: MiddlewareAnswer, b: MiddlewareAnswer) -> Bool {
+        a.status == b.status && a.close == b.close && a.withLines == b.withLines
+            && a.body.description == b.body.description
+    }
+}
+
+/// One request head as the steps of a chain see it, built by the proxy once per request through a chain. Nothing
+/// here allocates: the path is rewritten in the loop's scratch memory and extra header lines go into an array the
+/// loop keeps (its capacity reused from request to request).
+public struct MiddlewareRequest {
+    /// Method, Host, received path and query, headers (spans into `head.source`).
+    public let head: RequestView
+    public let method: Method
+    /// The TCP peer's address as text (`10.0.0.1`, `::1`).
+    public let clientIP: UnsafeRawBufferPointer
+    /// The client is a trusted proxy (`forwardedHeaders.trustedIPs`): its `X-Forwarded-*` headers count.
+    public let trustForwarded: Bool
+    /// The loop's monotonic clock, nanoseconds.
+    public let now: UInt64
+    /// Complete header lines (`Name: value\r\n`): added to the head sent upstream (`X-Forwarded-Prefix`), or,
+    /// with an answer `withLines`, sent in the answer instead.
+    public var lines: [UInt8]
+
+    private let scratch: UnsafeMutableRawPointer
+    /// Bytes the rewritten path may take.
+    public let pathCapacity: Int
+    private var pathCount = 0
+    /// The path lives in `scratch` (it is, or may be, rewritten).
+    public private(set) var pathRewritten = false
+
+    /// - Parameters:
+    ///   - pathScratch: `pathCapacity` bytes for the rewritten path, owned by the caller.
+    ///   - rewritesPath: the chain rewrites the path (`MiddlewareChain.rewritesPath`): it is copied to
+    ///     `pathScratch` at once, and `rewrittenPath` is the path to send even when no step changed it.
+    ///   - lines: empty; given for its capacity (the caller's own buffer, moved in and taken back after the steps).
+    public init(head: RequestView, method: Method, clientIP: UnsafeRawBufferPointer, trustForwarded: Bool,
+                now: UInt64, pathScratch: UnsafeMutableRawPointer, pathCapacity: Int, rewritesPath: Bool,
+                lines: consuming [UInt8]) {
+        self.head = head
+        self.method = method
+        self.clientIP = clientIP
+        self.trustForwarded = trustForwarded
+        self.now = now
+        scratch = pathScratch
+        self.pathCapacity = pathCapacity
+        self.lines = consume lines  // moved: while the parameter lived, emptying it here would copy the buffer
+        if rewritesPath { copyPathToScratch() }
+    }
+
+    /// The path as the steps so far left it.
+    public var path: UnsafeRawBufferPointer {
+        pathRewritten ? UnsafeRawBufferPointer(start: scratch, count: pathCount) : head.path
+    }
+
+    /// The path to send upstream when it was rewritten (`/` when everything was stripped), else nil.
+    public var rewrittenPath: UnsafeRawBufferPointer? {
+        mutating get {
+            guard pathRewritten else { return nil }
+            if pathCount == 0 {
+                scratch.storeBytes(of: UInt8(ascii: "/"), as: UInt8.self)
+                pathCount = 1
             }
-            buckets[source] = bucket
-            return UInt64(((1 - bucket.tokens) / rate).rounded(.up))
+            return UnsafeRawBufferPointer(start: scratch, count: pathCount)
         }
     }
 
-    private func evict(_ buckets: inout [UInt64: Bucket], now: UInt64) {
-        buckets = buckets.filter { _, b in b.tokens + Double(now &- b.updated) * rate < burst }
-        while buckets.count >= capacity, let any = buckets.keys.first { buckets[any] = nil }
+    private mutating func copyPathToScratch() {
+        guard !pathRewritten else { return }
+        let path = head.path
+        pathCount = min(path.count, pathCapacity)
+        if pathCount > 0 { scratch.copyMemory(from: path.baseAddress!, byteCount: pathCount) }
+        pathRewritten = true
     }
 
-    /// Buckets held (for tests).
-    public var bucketCount: Int { buckets.withLock { $0.count } }
+    /// Drops the first `count` bytes of the path, then puts a `/` in front when `slash`.
+    public mutating func dropPathPrefix(_ count: Int, slash: Bool) {
+        copyPathToScratch()
+        let drop = min(count, pathCount)
+        let rest = pathCount - drop
+        if slash {
+            (scratch + 1).copyMemory(from: scratch + drop, byteCount: rest)
+            scratch.storeBytes(of: UInt8(ascii: "/"), as: UInt8.self)
+            pathCount = rest + 1
+        } else {
+            scratch.copyMemory(from: scratch + drop, byteCount: rest)
+            pathCount = rest
+        }
+    }
+
+    /// Puts `prefix` in front of the path; false (nothing changed) when the result would not fit.
+    public mutating func prependPath(_ prefix: UnsafeRawBufferPointer) -> Bool {
+        copyPathToScratch()
+        guard pathCount + prefix.count <= pathCapacity else { return false }
+        guard let start = prefix.baseAddress, prefix.count > 0 else { return true }
+        (scratch + prefix.count).copyMemory(from: scratch, byteCount: pathCount)
+        scratch.copyMemory(from: start, byteCount: prefix.count)
+        pathCount += prefix.count
+        return true
+    }
+
+    /// `http`, or a trusted proxy's `X-Forwarded-Proto` as received (any case).
+    public var scheme: UnsafeRawBufferPointer {
+        if trustForwarded, let headers = head.headers, let i = headers.firstIndex(of: .xForwardedProto) {
+            return headers[i].value.bytes(in: head.source)
+        }
+        let http: StaticString = "http"
+        return UnsafeRawBufferPointer(start: http.utf8Start, count: http.utf8CodeUnitCount)
+    }
+
+    /// An answer whose header lines `writeLines` puts in `lines` (replacing those meant for the upstream).
+    public mutating func answer(_ status: Int, body: StaticString, close: Bool = false,
+                                writeLines: (inout [UInt8]) -> Void) -> MiddlewareVerdict {
+        lines.removeAll(keepingCapacity: true)
+        writeLines(&lines)
+        return .answer(MiddlewareAnswer(status: status, body: body, close: close, withLines: true))
+    }
+}
+
+extension [UInt8] {
+    /// Appends `value` in decimal (no `String` in between).
+    public mutating func append(decimal value: UInt64) {
+        var divisor: UInt64 = 1
+        while value / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+            divisor /= 10
+        }
+    }
 }
 
 /// `retry`: a request whose server could not be reached is sent again, up to `attempts` tries in all,
@@ -184,7 +198,7 @@ public final class MiddlewareChain: Sendable {
     /// Qualified names, in order.
     public let names: [String]
     /// The steps that act per request, in chain order.
-    public let steps: [MiddlewareStep]
+    public let steps: [any MiddlewareStep]
     /// `customRequestHeaders` of every `headers` middleware, later ones winning.
     public let requestEdits: HeaderEdits?
     /// `customResponseHeaders`, likewise.
@@ -193,19 +207,14 @@ public final class MiddlewareChain: Sendable {
     /// Some step rewrites the path.
     public let rewritesPath: Bool
 
-    public init(names: [String], steps: [MiddlewareStep], requestEdits: HeaderEdits?, responseEdits: HeaderEdits?,
-                retry: RetryPolicy?) {
+    public init(names: [String], steps: [any MiddlewareStep], requestEdits: HeaderEdits?,
+                responseEdits: HeaderEdits?, retry: RetryPolicy?, rewritesPath: Bool) {
         self.names = names
         self.steps = steps
         self.requestEdits = requestEdits.flatMap { $0.isEmpty ? nil : $0 }
         self.responseEdits = responseEdits.flatMap { $0.isEmpty ? nil : $0 }
         self.retry = retry
-        rewritesPath = steps.contains {
-            switch $0 {
-            case .stripPrefix, .addPrefix: return true
-            default: return false
-            }
-        }
+        self.rewritesPath = rewritesPath
     }
 
     /// The key a limiter counts a source under: FNV-1a of its bytes (no allocation).
@@ -216,18 +225,5 @@ public final class MiddlewareChain: Sendable {
             hash &*= 0x0000_0100_0000_01b3
         }
         return hash
-    }
-
-    /// `stripPrefix` on a path: the path without the first matching prefix, starting with `/`; nil when no
-    /// prefix matches. Returns how many bytes of `path` to drop and whether a `/` must be put in front.
-    public static func strip(_ path: UnsafeRawBufferPointer, prefixes: [[UInt8]]) -> (prefix: Int, drop: Int, slash: Bool)? {
-        for (index, prefix) in prefixes.enumerated() where prefix.count <= path.count {
-            var i = 0
-            while i < prefix.count && path[i] == prefix[i] { i += 1 }
-            guard i == prefix.count else { continue }
-            let rest = path.count - prefix.count
-            return (index, prefix.count, rest == 0 || path[prefix.count] != UInt8(ascii: "/"))
-        }
-        return nil
     }
 }

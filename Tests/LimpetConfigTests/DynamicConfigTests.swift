@@ -1,5 +1,5 @@
 import Foundation
-import LimpetConfig
+@testable import LimpetConfig
 import LimpetRouting
 import Testing
 
@@ -72,11 +72,11 @@ import Testing
         #expect(app.middlewares == ["strip@file"])
         let chain = try #require(app.chain)
         #expect(chain.rewritesPath && chain.requestEdits == nil && chain.retry == nil)
-        guard case .stripPrefix(let prefixes) = try #require(chain.steps.first) else {
+        guard let strip = try #require(chain.steps.first) as? StripPrefix.Step else {
             Issue.record("strip did not compile to a stripPrefix step")
             return
         }
-        #expect(prefixes == [Array("/api".utf8)])
+        #expect(strip.prefixes == [Array("/api".utf8)])
         #expect(snapshot.routeTables[1].routers[0].priority == 100)
         #expect(withRequest(host: "APP.localhost:8000") { snapshot.routeTables[0].match($0)?.name } == "app@file")
 
@@ -116,8 +116,8 @@ import Testing
 
         let dynamic = try ConfigLoader.loadDynamic(for: config)
         #expect(dynamic.middlewares.map(\.name) == ["strip@file", "limit@file"])
-        if case .rateLimit(let average, let burst, let period) = dynamic.middlewares[1].kind {
-            #expect(average == 100 && burst == 50 && period == .seconds(1))
+        if let limit = dynamic.middlewares[1].middleware as? RateLimit {
+            #expect(limit.average == 100 && limit.burst == 50 && limit.period == .seconds(1))
         } else {
             Issue.record("limit is not a rateLimit")
         }
@@ -500,9 +500,9 @@ func withRequest<T>(method: String = "GET", host: String, path: String = "/", _ 
         #expect(a.retry == RetryPolicy(attempts: 2, initialInterval: .milliseconds(50)))
         #expect(!a.rewritesPath)
         // Routers with the same chain share its limiter; another chain has its own.
-        guard case .inFlightReq(let limitA) = a.steps[0],
-              case .inFlightReq(let limitB) = try #require(routers["b@file"]?.chain).steps[0],
-              case .inFlightReq(let limitC) = try #require(routers["c@file"]?.chain).steps[0] else {
+        guard let limitA = (a.steps[0] as? InFlightReq.Step)?.limiter,
+              let limitB = (try #require(routers["b@file"]?.chain).steps[0] as? InFlightReq.Step)?.limiter,
+              let limitC = (try #require(routers["c@file"]?.chain).steps[0] as? InFlightReq.Step)?.limiter else {
             Issue.record("inFlightReq did not compile")
             return
         }

@@ -105,11 +105,11 @@ import Testing
         let router = Self.router(config, "my-container@docker")
         #expect(router?.middlewares.map(\.name) == ["my-redirect@docker"])
         #expect(router?.ruleText == "Host(`my-container`)")
-        guard case .redirectScheme(let scheme, let port, let permanent)? = config.middlewares.first?.kind else {
+        guard let redirect = config.middlewares.first?.middleware as? RedirectScheme else {
             Issue.record("expected a redirectScheme middleware")
             return
         }
-        #expect(scheme == "https" && port == "" && !permanent)
+        #expect(redirect.scheme == "https" && redirect.port == "" && !redirect.permanent)
     }
 
     @Test func everyOptionOfTheSchema() throws {
@@ -173,37 +173,39 @@ import Testing
         #expect(cookie.name == "sess" && cookie.secure && cookie.httpOnly && cookie.sameSite == "lax")
         #expect(cookie.maxAge == 3600 && cookie.path == "/app" && cookie.domain == "example.com" && cookie.secret == "s3cret")
         #expect(lb.sticky?.drainTimeout == .seconds(30))
-        var kinds: [String: MiddlewareKind] = [:]
-        for middleware in config.middlewares { kinds[middleware.name] = middleware.kind }
+        var kinds: [String: any Middleware] = [:]
+        for middleware in config.middlewares { kinds[middleware.name] = middleware.middleware }
         #expect(config.middlewares.map(\.name) == ["add@docker", "allow@docker", "hdr@docker", "inflight@docker",
                                                    "limit@docker", "retry@docker", "strip@docker"])
-        if case .stripPrefix(let prefixes)? = kinds["strip@docker"] { #expect(prefixes == ["/api", "/v1"]) } else {
+        if let strip = kinds["strip@docker"] as? StripPrefix { #expect(strip.prefixes == ["/api", "/v1"]) } else {
             Issue.record("strip")
         }
-        if case .headers(let request, let response)? = kinds["hdr@docker"] {
-            #expect(request == [HeaderField(name: "X-Script-Name", value: "test")])
-            #expect(response == [HeaderField(name: "X-Custom-Response-Header", value: "value")])
+        if let headers = kinds["hdr@docker"] as? Headers {
+            #expect(headers.request == [HeaderField(name: "X-Script-Name", value: "test")])
+            #expect(headers.response == [HeaderField(name: "X-Custom-Response-Header", value: "value")])
         } else {
             Issue.record("hdr")
         }
-        if case .ipAllowList(let ranges, let depth, let excluded)? = kinds["allow@docker"] {
-            #expect(ranges.map(\.description) == ["127.0.0.1/32", "192.168.1.7"])
-            #expect(depth == 2 && excluded.isEmpty)
+        if let allow = kinds["allow@docker"] as? IPAllowList {
+            #expect(allow.sourceRange.map(\.description) == ["127.0.0.1/32", "192.168.1.7"])
+            #expect(allow.depth == 2 && allow.excludedIPs.isEmpty)
         } else {
             Issue.record("allow")
         }
-        if case .rateLimit(let average, let burst, let period)? = kinds["limit@docker"] {
-            #expect(average == 100 && burst == 50 && period == .seconds(1))
+        if let limit = kinds["limit@docker"] as? RateLimit {
+            #expect(limit.average == 100 && limit.burst == 50 && limit.period == .seconds(1))
         } else {
             Issue.record("limit")
         }
-        if case .retry(let attempts, let interval)? = kinds["retry@docker"] {
-            #expect(attempts == 4 && interval == .milliseconds(100))
+        if let retry = kinds["retry@docker"] as? Retry {
+            #expect(retry.attempts == 4 && retry.initialInterval == .milliseconds(100))
         } else {
             Issue.record("retry")
         }
-        if case .inFlightReq(let amount)? = kinds["inflight@docker"] { #expect(amount == 10) } else { Issue.record("inflight") }
-        if case .addPrefix(let prefix)? = kinds["add@docker"] { #expect(prefix == "/foo") } else { Issue.record("add") }
+        if let inflight = kinds["inflight@docker"] as? InFlightReq { #expect(inflight.amount == 10) } else {
+            Issue.record("inflight")
+        }
+        if let add = kinds["add@docker"] as? AddPrefix { #expect(add.prefix == "/foo") } else { Issue.record("add") }
     }
 
     @Test func valuesAreCarriedExactly() throws {
@@ -213,11 +215,11 @@ import Testing
                                    "traefik.http.routers.app.middlewares": "h"]),
         ])
         #expect(diagnostics.isEmpty, "\(diagnostics)")
-        guard case .headers(let request, _)? = config.middlewares.first?.kind else {
+        guard let headers = config.middlewares.first?.middleware as? Headers else {
             Issue.record("expected a headers middleware")
             return
         }
-        #expect(request == [HeaderField(name: "X-Odd", value: value)])
+        #expect(headers.request == [HeaderField(name: "X-Odd", value: value)])
     }
 
     // MARK: Automatic router and service, defaultRule
