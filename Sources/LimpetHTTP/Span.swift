@@ -41,6 +41,14 @@ public struct Span: Equatable, Sendable {
         UnsafeRawBufferPointer(rebasing: source[Int(start)..<Int(end)])
     }
 
+    /// The bytes of an optional span (a header that may be absent) in `source`; an empty buffer at the start of
+    /// `source` when there is none or it is empty.
+    @inlinable
+    public static func bytes(of span: Span?, in source: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        guard let span, !span.isEmpty else { return UnsafeRawBufferPointer(start: source.baseAddress, count: 0) }
+        return span.bytes(in: source)
+    }
+
     /// Compares the covered bytes with `other`, ASCII case-insensitively.
     @inlinable
     public func equalsCaseInsensitive(_ other: UnsafeRawBufferPointer, in source: UnsafeRawBufferPointer) -> Bool {

@@ -65,12 +65,10 @@ extension ClientConnection {
         middleware = state
         state.retry = RetryState(policy: chain.retry)
         state.responseEdits = chain.responseEdits
-        func bytes(_ span: Span?) -> UnsafeRawBufferPointer {
-            guard let span, !span.isEmpty else { return UnsafeRawBufferPointer(start: source.baseAddress, count: 0) }
-            return span.bytes(in: source)
-        }
-        let view = RequestView(method: bytes(head.methodSpan), host: bytes(head.effectiveHost), path: bytes(head.path),
-                               query: bytes(head.query), headers: worker.headers, source: source)
+        let view = RequestView(method: Span.bytes(of: head.methodSpan, in: source),
+                               host: Span.bytes(of: head.effectiveHost, in: source),
+                               path: Span.bytes(of: head.path, in: source),
+                               query: Span.bytes(of: head.query, in: source), headers: worker.headers, source: source)
         return clientIP.withUnsafeBytes { ip -> Rewrite? in
             // The loop's line buffer moves into the request and back: appending to it never copies it.
             var lines: [UInt8] = []

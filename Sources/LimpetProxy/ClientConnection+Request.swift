@@ -91,10 +91,6 @@ extension ClientConnection {
             }
         }
 
-        func bytes(_ span: Span?) -> UnsafeRawBufferPointer {
-            guard let span, !span.isEmpty else { return UnsafeRawBufferPointer(start: source.baseAddress, count: 0) }
-            return UnsafeRawBufferPointer(rebasing: source[Int(span.start)..<Int(span.end)])
-        }
         guard let table = worker.routeTable(entryPoint: entryPoint) else {
             inStart += head.headLength
             exchange.requestDone()
@@ -103,8 +99,10 @@ extension ClientConnection {
         }
         // The peer address is not kept per connection (memory per idle connection): looked up only for
         // tables with a `ClientIP` rule.
-        let view = RequestView(method: bytes(head.methodSpan), host: bytes(head.effectiveHost),
-                               path: bytes(head.path), query: bytes(head.query), headers: worker.headers,
+        let view = RequestView(method: Span.bytes(of: head.methodSpan, in: source),
+                               host: Span.bytes(of: head.effectiveHost, in: source),
+                               path: Span.bytes(of: head.path, in: source),
+                               query: Span.bytes(of: head.query, in: source), headers: worker.headers,
                                source: source, peer: table.usesClientIP ? peerAddress() : nil)
         guard let router = table.match(view) else {
             inStart += head.headLength

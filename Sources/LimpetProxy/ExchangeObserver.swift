@@ -126,14 +126,11 @@ extension ClientConnection {
         record.summary.entryPoint = entryPoint
         record.summary.began = loop.now
         guard let head else { return }
-        func bytes(_ span: Span?) -> UnsafeRawBufferPointer {
-            guard let span, !span.isEmpty else { return UnsafeRawBufferPointer(start: source.baseAddress, count: 0) }
-            return UnsafeRawBufferPointer(rebasing: source[Int(span.start)..<Int(span.end)])
-        }
         clientIP.withUnsafeBytes { client in
             observer.exchangeBegan(id, head: ObservedHead(
-                entryPoint: entryPoint, method: bytes(head.methodSpan), host: bytes(head.effectiveHost),
-                path: bytes(head.path), query: bytes(head.query), minorVersion: head.version == .http10 ? 0 : 1,
+                entryPoint: entryPoint, method: Span.bytes(of: head.methodSpan, in: source),
+                host: Span.bytes(of: head.effectiveHost, in: source), path: Span.bytes(of: head.path, in: source),
+                query: Span.bytes(of: head.query, in: source), minorVersion: head.version == .http10 ? 0 : 1,
                 clientAddress: client, headers: worker.headers, source: source, at: record.summary.began))
         }
     }
