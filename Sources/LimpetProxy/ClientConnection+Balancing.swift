@@ -39,8 +39,7 @@ extension ClientConnection {
             state.balancedIndex = i
         }
         passHostHeader = balancer.passHostHeader
-        chosenHealth = runtime.health?[i]
-        passiveCheck = balancer.passiveHealthCheck
+        chosenPassive = runtime.passive?[i]
         if observed != nil { observeChoice(choice, service: runtime.service, server: balancer.servers[i]) }
         return runtime.servers[i]
     }
@@ -54,7 +53,7 @@ extension ClientConnection {
         let members = ServerMembers(runtime: runtime, servers: balancer.servers, now: loop.now)
         guard let next = runtime.balancer.alternative(to: state.balancedIndex, members) else { return nil }
         state.balancedIndex = next
-        chosenHealth = runtime.health?[next]
+        chosenPassive = runtime.passive?[next]
         return (runtime.servers[next], balancer.sticky?.setCookieLine(server: next) ?? [])
     }
 
@@ -114,12 +113,9 @@ extension ClientConnection {
 
     /// SPEC §5.4 passive checks: a failed request (connection failure, reset, timeout or status ≥ 500).
     func recordPassiveFailure() {
-        guard let health = chosenHealth, let passive = passiveCheck else { return }
-        let window = passive.failureWindow.wholeNanoseconds
-        if health.recordFailure(now: loop.now, window: window, maxFailedAttempts: passive.maxFailedAttempts) {
-            worker.logger.warning(
-                "passive health check: \(health.label) is down for \(passive.failureWindow) after \(passive.maxFailedAttempts) failed request(s)")
-        }
+        guard let passive = chosenPassive, passive.record(now: loop.now) else { return }
+        worker.logger.warning(
+            "passive health check: \(passive.health.label) is down for \(passive.check.failureWindow) after \(passive.check.maxFailedAttempts) failed request(s)")
     }
 }
 

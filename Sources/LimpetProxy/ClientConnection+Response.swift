@@ -216,7 +216,7 @@ extension ClientConnection {
         setCookie = []
         server = nil
         failover = nil
-        chosenHealth = nil
+        chosenPassive = nil
         middleware?.reset()
         if next == .nextBuffered {
             parseHead()  // a pipelined request is already here

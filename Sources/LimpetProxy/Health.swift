@@ -1,3 +1,4 @@
+import LimpetRouting
 import Synchronization
 
 /// Health of one server of one service, shared by every worker: the active check writes it from worker 0's loop,
@@ -33,6 +34,25 @@ final class ServerHealth: Sendable {
             passiveDownUntil.store(now + window, ordering: .relaxed)
             return true
         }
+    }
+}
+
+/// One server's passive check as a load balancer configures it: what the connection keeps of the chosen server
+/// (one reference, so an idle connection pays 8 bytes for it, not the check's 32), touched only when a request
+/// fails.
+final class PassiveFailures: Sendable {
+    let health: ServerHealth
+    let check: PassiveHealthCheck
+
+    init(health: ServerHealth, check: PassiveHealthCheck) {
+        self.health = health
+        self.check = check
+    }
+
+    /// Records a failed request at `now`; true when it marks the server down.
+    func record(now: UInt64) -> Bool {
+        health.recordFailure(now: now, window: check.failureWindow.wholeNanoseconds,
+                             maxFailedAttempts: check.maxFailedAttempts)
     }
 }
 

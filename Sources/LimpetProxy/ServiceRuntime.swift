@@ -7,6 +7,8 @@ final class ServiceRuntime {
     var servers: [ServerRuntime] = []
     /// Shared health per server (nil when the service has neither active nor passive checks: always up).
     let health: [ServerHealth]?
+    /// Per server, its passive check (nil when the service has none).
+    let passive: [PassiveFailures]?
     /// This loop's choice of server (or of child, for a weighted service).
     var balancer: Balancer
     /// Per member, its identity (server URL or child name), which the round-robin position is carried over by.
@@ -17,6 +19,11 @@ final class ServiceRuntime {
         self.service = service
         self.servers = servers
         self.health = health
+        if case .loadBalancer(let lb) = service.kind, let check = lb.passiveHealthCheck, let health {
+            passive = health.map { PassiveFailures(health: $0, check: check) }
+        } else {
+            passive = nil
+        }
         // Carry the smooth-WRR position over for members that stay (SPEC §7.4), matched by key.
         var current = [Int](repeating: 0, count: keys.count)
         if let previous, previous.balancer.roundRobin.current.count == previous.keys.count {
