@@ -94,6 +94,29 @@ public struct ByteWriter {
         } while magnitude > 0
     }
 
+    /// Appends `Content-Length: N\r\n` (`value` ≥ 0) with one reservation and no `memcpy` call: the line is on
+    /// nearly every response, and writing it as three appends cost ~100 instructions per request under callgrind.
+    @inlinable
+    public mutating func appendContentLengthLine(_ value: Int64) {
+        var magnitude = value.magnitude
+        var digits = 1
+        var t = magnitude
+        while t >= 10 {
+            t /= 10
+            digits += 1
+        }
+        guard let p = reserve(16 + digits + 2) else { return }
+        p.storeBytes(of: UInt64(0x2D74_6E65_746E_6F43).littleEndian, as: UInt64.self)  // "Content-"
+        p.storeBytes(of: UInt64(0x203A_6874_676E_654C).littleEndian, toByteOffset: 8, as: UInt64.self)  // "Length: "
+        var at = 16 + digits
+        p.storeBytes(of: UInt16(0x0A0D).littleEndian, toByteOffset: at, as: UInt16.self)  // CRLF
+        repeat {
+            at -= 1
+            p.storeBytes(of: UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30, toByteOffset: at, as: UInt8.self)
+            magnitude /= 10
+        } while magnitude > 0
+    }
+
     /// Appends the bytes `span` covers in `source`.
     @inlinable
     public mutating func append(span: Span, of source: UnsafeRawBufferPointer) {

@@ -3,7 +3,8 @@
 /// Feed every byte of the body, in any split, to `scan`; or, while `dataRemaining > 0`, move up to that
 /// many bytes without scanning them (for example by splice) and report them with `skipData`.
 ///
-/// Grammar enforced: chunk-size is 1–16 hex digits and at most 2^62; extensions are
+/// Grammar enforced: chunk-size is one or more hex digits (any number of leading zeros, as `1*HEXDIG` allows)
+/// worth at most 2^62; extensions are
 /// `;name[=token|quoted-string]` with optional whitespace around `;` and `=` (not before CRLF);
 /// lines end in CRLF only; chunk data is followed by CRLF; after the last chunk (`0`) come trailer
 /// fields with header syntax and the final CRLF. A size line or trailer line longer than 16 KiB fails.
@@ -34,7 +35,6 @@ public struct ChunkedScanner: Sendable {
     @usableFromInline var state: State = .sizeStart
     /// While reading a size line: the size so far; in `.data`: bytes of the chunk still to come.
     @usableFromInline var remaining: Int64 = 0
-    @usableFromInline var digits: Int32 = 0
     @usableFromInline var lineLength: Int32 = 0
 
     /// A scanner positioned before the first chunk-size.
@@ -91,7 +91,6 @@ public struct ChunkedScanner: Sendable {
         case .sizeStart:
             guard let d = ASCII.hexValue(b) else { return false }
             remaining = Int64(d)
-            digits = 1
             lineLength = 1
             state = .size
             return true
@@ -132,8 +131,8 @@ public struct ChunkedScanner: Sendable {
         switch state {
         case .size:
             if let d = ASCII.hexValue(b) {
-                digits += 1
-                guard digits <= 16, remaining <= Self.maxChunkSize >> 4 else { return false }
+                // The value bounds the digits that count; the line length bounds the leading zeros.
+                guard remaining <= Self.maxChunkSize >> 4 else { return false }
                 remaining = (remaining << 4) | Int64(d)
                 return remaining <= Self.maxChunkSize
             }

@@ -36,6 +36,8 @@ struct FieldFacts {
     var transferEncoding = false
     var teSyntaxError = false
     var teUnknown = false
+    /// A coding other than chunked that HTTP defines (gzip, deflate, compress, identity).
+    var teOtherCoding = false
     var chunkedCount = 0
     var lastCodingChunked = false
     var connectionClose = false
@@ -46,13 +48,18 @@ struct FieldFacts {
     var expectContinue = false
 
     /// The Transfer-Encoding verdict once all fields are known: nil when acceptable (or absent).
-    /// An unknown coding is 501; every other problem is 400.
+    ///
+    /// `chunked` is the only coding accepted, once, with any empty list elements ignored (RFC 9110 §5.6.1
+    /// asks recipients to skip them): a message that passes is framed exactly as `Transfer-Encoding: chunked`,
+    /// which is what the head writer sends on. An unknown coding, or another coding applied before chunked
+    /// (`gzip, chunked`), is 501, as Go's server (Traefik) and nginx answer; every other problem is 400.
     func transferEncodingProblem() -> (status: Int, reason: StaticString)? {
         guard transferEncoding else { return nil }
         if teSyntaxError { return (400, "malformed Transfer-Encoding") }
         if teUnknown { return (501, "unknown transfer coding") }
         if chunkedCount > 1 { return (400, "chunked applied more than once") }
         if !lastCodingChunked { return (400, "Transfer-Encoding does not end in chunked") }
+        if teOtherCoding { return (501, "transfer coding other than chunked") }
         return nil
     }
 }
@@ -170,6 +177,7 @@ enum FieldScanner {
                     facts.lastCodingChunked = true
                 } else {
                     facts.lastCodingChunked = false
+                    facts.teOtherCoding = true
                     if !(coding.equalsCaseInsensitive("gzip", in: b) || coding.equalsCaseInsensitive("deflate", in: b)
                         || coding.equalsCaseInsensitive("compress", in: b)
                         || coding.equalsCaseInsensitive("identity", in: b))

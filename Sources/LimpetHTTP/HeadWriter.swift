@@ -47,7 +47,9 @@ public enum HeadWriter {
     /// except hop-by-hop ones (`Connection`, `Keep-Alive`, `Proxy-Connection`, `TE`, `Trailer`, `Upgrade`,
     /// every header a `Connection` option names) and except `Host`, then the forwarding headers, then
     /// `Connection: Upgrade` when `head.upgrade` (the `Upgrade` header is then kept), then CRLF.
-    /// `Content-Length` and `Transfer-Encoding` are kept as they came: the body is forwarded verbatim.
+    /// The framing fields are Limpet's own (`writeFraming`): whatever `Content-Length` or `Transfer-Encoding`
+    /// lines came in, the request goes out with the one line its parse says, so no downstream parser can
+    /// read a list, a repeat, a leading zero or an empty element differently from Limpet.
     ///
     /// An HTTP/1.0 client's request goes upstream as HTTP/1.0 with `Connection: keep-alive`: a server must not
     /// answer HTTP/1.0 with chunked framing (RFC 9112 §6.1), which such a client cannot read, so the response
@@ -103,7 +105,7 @@ public enum HeadWriter {
             if e.hopByHop && !(head.upgrade && e.kind == .upgrade) { continue }
             if let edits, edits.drops(e.name, in: b) { continue }
             switch e.kind {
-            case .host, .xForwardedFor, .xForwardedServer:
+            case .host, .xForwardedFor, .xForwardedServer, .contentLength, .transferEncoding:
                 continue
             case .xForwardedProto:
                 guard trusted else { continue }
@@ -124,6 +126,7 @@ public enum HeadWriter {
             }
             writeField(e, b, &w)
         }
+        writeFraming(contentLength: head.contentLength, chunked: head.chunked, into: &w)
         if let edits { edits.lines.withUnsafeBytes { w.append($0) } }
         if let extra = info.extraLines { w.append(extra) }
 
@@ -173,12 +176,25 @@ public enum HeadWriter {
         w.append("\r\n")
     }
 
+    /// Writes the one framing line a head's parse calls for: `Transfer-Encoding: chunked` (the only transfer
+    /// coding the scanners accept), else `Content-Length: N` in canonical decimal, else nothing.
+    @inline(__always)
+    static func writeFraming(contentLength: Int64?, chunked: Bool, into w: inout ByteWriter) {
+        if chunked {
+            w.append("Transfer-Encoding: chunked\r\n")
+        } else if let n = contentLength {
+            w.appendContentLengthLine(n)
+        }
+    }
+
     /// Writes the client response head: `HTTP/1.1 <status> <reason as received>`, the headers minus
     /// hop-by-hop ones (for 101 the `Upgrade` header is kept and `Connection: Upgrade` written), then
     /// `extra` verbatim (e.g. `Set-Cookie: …\r\n` lines), then `Connection: keep-alive` when
     /// `announceKeepAlive` (for HTTP/1.0 clients kept alive), `Connection: close` when `close` (not for 101),
     /// then CRLF. `edits` (`customResponseHeaders`) drops the received fields it names and adds its lines
-    /// before `extra`.
+    /// before `extra`. The framing fields are written from the parse (`writeFraming`), and none at all for a
+    /// 1xx or a 204, which cannot have a body (RFC 9110 §8.6, §6.4.1); a 304 and the answer to a HEAD keep
+    /// theirs, which describe the representation.
     public static func writeResponse(
         _ head: ResponseHead, headers: HeaderTable, source: UnsafeRawBufferPointer, extra: UnsafeRawBufferPointer,
         close: Bool, announceKeepAlive: Bool = false, edits: HeaderEdits? = nil, into w: inout ByteWriter
@@ -193,8 +209,12 @@ public enum HeadWriter {
         for i in 0..<headers.count {
             let e = headers[i]
             if e.hopByHop && !(switching && e.kind == .upgrade) { continue }
+            if e.kind == .contentLength || e.kind == .transferEncoding { continue }
             if let edits, edits.drops(e.name, in: b) { continue }
             writeField(e, b, &w)
+        }
+        if head.status >= 200 && head.status != 204 {
+            writeFraming(contentLength: head.contentLength, chunked: head.chunked, into: &w)
         }
         if switching { w.append("Connection: Upgrade\r\n") }
         if let edits { edits.lines.withUnsafeBytes { w.append($0) } }

@@ -5,7 +5,8 @@ public enum HeaderKind: UInt8, Sendable {
         setCookie, proxyAuthenticate, proxyAuthorization
 
     /// Hop-by-hop by definition (RFC 9110 §7.6.1), whatever `Connection` says.
-    /// `Transfer-Encoding` is not: the body is forwarded verbatim, so its framing header stays.
+    /// `Transfer-Encoding` is not: the body is forwarded verbatim, chunked framing and all, and the head
+    /// writer sends the framing line its parse calls for.
     @inlinable
     public var isHopByHop: Bool {
         switch self {
@@ -102,7 +103,7 @@ public struct HeaderEntry: Sendable {
     public var kind: HeaderKind
     /// True for `Connection`, `Keep-Alive`, `Proxy-Connection`, `TE`, `Trailer`, `Upgrade`, and for any
     /// header named by a `Connection` token — except `Host`, `Content-Length` and `Transfer-Encoding`,
-    /// which the proxy needs and forwards whatever `Connection` says.
+    /// which the proxy needs whatever `Connection` says (the head writer regenerates the framing pair).
     public var hopByHop: Bool
 
     /// Creates an entry.

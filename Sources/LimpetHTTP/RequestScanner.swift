@@ -121,6 +121,9 @@ public enum RequestScanner {
                 let c = b[i]
                 if c == ASCII.sp { break target }
                 if c <= 0x20 || c >= 0x7F { return .failure(status: 400, reason: "invalid byte in request target") }
+                // A fragment is the user agent's own and never sent (RFC 9112 §3.2): forwarding one would let
+                // the next parser choose where the path ends.
+                if c == ASCII.hash { return .failure(status: 400, reason: "fragment in request target") }
                 if c == ASCII.question && questionMark < 0 { questionMark = i }
                 i &+= 1
             }
@@ -146,10 +149,12 @@ public enum RequestScanner {
         guard Span(v, v + 5).equals("HTTP/", in: b), major < 10, b[v + 6] == 0x2E, minor < 10 else {
             return .failure(status: 400, reason: "malformed HTTP version")
         }
+        // A higher minor version of HTTP/1 is read as HTTP/1.1, the highest this end implements
+        // (RFC 9110 §6.2); only another major version is 505.
         let version: HTTPVersion
         switch (major, minor) {
-        case (1, 1): version = .http11
         case (1, 0): version = .http10
+        case (1, _): version = .http11
         default: return .failure(status: 505, reason: "HTTP version not supported")
         }
         i = v + 10
@@ -171,9 +176,11 @@ public enum RequestScanner {
 
         if facts.hostCount > 1 { return .failure(status: 400, reason: "repeated Host") }
         if facts.hostInvalid { return .failure(status: 400, reason: "invalid Host") }
-        if version == .http11 && form.authority == nil {
+        // Every HTTP/1.1 request carries Host, an absolute-form one too (RFC 9112 §3.2: a server MUST answer
+        // 400 without it); its value may be empty only when the target names the authority.
+        if version == .http11 {
             if facts.hostCount == 0 { return .failure(status: 400, reason: "missing Host") }
-            if facts.host.isEmpty { return .failure(status: 400, reason: "empty Host") }
+            if form.authority == nil && facts.host.isEmpty { return .failure(status: 400, reason: "empty Host") }
         }
         if facts.transferEncoding {
             if facts.contentLength != nil {

@@ -96,6 +96,7 @@ enum ASCII {
     @inlinable static var backslash: UInt8 { 0x5C }
     @inlinable static var slash: UInt8 { 0x2F }
     @inlinable static var question: UInt8 { 0x3F }
+    @inlinable static var hash: UInt8 { 0x23 }
 
     /// Byte classes, one printable character per byte value so the table lives in read-only data
     /// with no initialisation: `0x40 | 1` when the byte is a tchar (RFC 9110 §5.6.2: `!#$%&'*+-.^_`|~`,
@@ -130,7 +131,7 @@ enum ASCII {
         return (below20 | del) != 0
     }
 
-    /// True when any of the 8 bytes of `w` may not appear in a request-target (≤ 0x20, ≥ 0x7F),
+    /// True when any of the 8 bytes of `w` may not appear in a request-target (≤ 0x20, ≥ 0x7F, `#`),
     /// or is `?` when `question` is set.
     @inlinable
     static func hasTargetStop(_ w: UInt64, question: Bool) -> Bool {
@@ -138,7 +139,8 @@ enum ASCII {
         let high = w & 0x8080_8080_8080_8080
         let x = w ^ 0x7F7F_7F7F_7F7F_7F7F
         let del = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
-        var stops = below21 | high | del
+        let h = w ^ 0x2323_2323_2323_2323  // '#'
+        var stops = below21 | high | del | ((h &- 0x0101_0101_0101_0101) & ~h & 0x8080_8080_8080_8080)
         if question {
             let q = w ^ 0x3F3F_3F3F_3F3F_3F3F
             stops |= (q &- 0x0101_0101_0101_0101) & ~q & 0x8080_8080_8080_8080

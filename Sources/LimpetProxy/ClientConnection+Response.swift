@@ -80,6 +80,10 @@ extension ClientConnection {
                 worker.logger.warning("upstream \(server?.url ?? "?") switched protocols without an Upgrade request")
                 failUpstream(status: 502)
                 return
+            case .skipInterim:
+                responseStart += head.headLength
+                if responseEnd > responseStart { parseResponseHead() } else { readResponse() }
+                return
             case .interim:
                 // 100 Continue, 103 Early Hints: pass it on and keep reading heads.
                 let none = UnsafeRawBufferPointer(start: nil, count: 0)

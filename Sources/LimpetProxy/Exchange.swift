@@ -205,6 +205,8 @@ struct Exchange {
     enum ResponseHead: Equatable {
         /// A 1xx: pass it on and read the next head.
         case interim
+        /// A 1xx for an HTTP/1.0 client, which never gets one (RFC 9110 §15.2): skip it, read the next head.
+        case skipInterim
         /// 101 to a request that asked for no upgrade: a bad gateway.
         case unexpectedSwitch
         /// The final head; `close`: it says `Connection: close`; `announceKeepAlive`: an HTTP/1.0 client is told
@@ -214,6 +216,8 @@ struct Exchange {
 
     /// A complete response head was scanned, with the framing its body has.
     mutating func responseHead(status: Int, framing: BodyFraming, keepAlive: Bool, draining: Bool) -> ResponseHead {
+        // Skipped, a 1xx leaves the response-header deadline running: the final head is still awaited.
+        if status >= 100 && status < 200 && status != 101 && request.isHTTP10 { return .skipInterim }
         timers.clear()
         if status >= 100 && status < 200 && status != 101 {
             responsePhase = .sendingInterim

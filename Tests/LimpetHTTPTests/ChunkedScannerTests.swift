@@ -115,7 +115,7 @@ func expectEveryway(_ text: String, _ expected: ChunkedOutcome, sourceLocation: 
     static let badSizeLines = [
         // chunk size
         "\r\n", "g\r\n", "-5\r\n", "+5\r\n", "0x5\r\n", " 5\r\n", "5 \r\n", "5\t\r\n", "5\n", "5\r\r\n",
-        "00000000000000005\r\n", "4000000000000001\r\n", "FFFFFFFFFFFFFFFF\r\n", "10000000000000000\r\n",
+        "4000000000000001\r\n", "FFFFFFFFFFFFFFFF\r\n", "10000000000000000\r\n",
         // extensions
         "5;\r\n", "5;=x\r\n", "5;a=\r\n", "5;a b\r\n", "5;a=b c\r\n", "5;a=\"x\r\n", "5;a=\"x\"y\r\n",
         "5;a=\"x\\\u{1}\"\r\n", "5;a \r\n", "5;a=b \r\n", "5;a=b;\r\n", "5;@\r\n", "5;a=@\r\n", "5;a=\"x\u{7f}\"\r\n",
@@ -145,6 +145,19 @@ func expectEveryway(_ text: String, _ expected: ChunkedOutcome, sourceLocation: 
         for line in ["5\r\n", "0000000000000005\r\n", "5;a=b\r\n", "5 ;a\r\n", "5;a=\"x\\\u{9}\"\r\n"] {
             expectEveryway(line + "hello\r\n0\r\n\r\n", .done(line.utf8.count + 12))
         }
+    }
+
+    /// `chunk-size = 1*HEXDIG`: leading zeros are valid however many there are (issue 17: 17 or more were
+    /// refused); the value still bounds the size and the line length bounds the zeros.
+    @Test func leadingZerosAreAccepted() {
+        for zeros in [16, 17, 100, 4000] {
+            let line = String(repeating: "0", count: zeros) + "5\r\n"
+            expectEveryway(line + "hello\r\n0\r\n\r\n", .done(line.utf8.count + 12))
+        }
+        expectEveryway(String(repeating: "0", count: 40) + "4000000000000001\r\nx", .failure)
+        let last = String(repeating: "0", count: 30) + "\r\n\r\n"
+        expectEveryway(last, .done(last.utf8.count))
+        expectEveryway(String(repeating: "0", count: ChunkedScanner.maxLineLength + 1) + "5\r\nhello\r\n0\r\n\r\n", .failure)
     }
 
     @Test func largestChunkSize() throws {

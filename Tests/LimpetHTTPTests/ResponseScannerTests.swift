@@ -74,7 +74,7 @@ import Testing
         "X A: b", "X-A : b", " folded", ": empty", "X-A: b\u{0}c", "X-A: b\rc", "X-A: b\nc",
         "Content-Length: 1, 2", "Content-Length: -1", "Content-Length: 1\r\nContent-Length: 2",
         "Content-Length: 3\r\nTransfer-Encoding: chunked", "Transfer-Encoding: gzip", "Transfer-Encoding: foo, chunked",
-        "Transfer-Encoding: chunked, chunked",
+        "Transfer-Encoding: chunked, chunked", "Transfer-Encoding: gzip, chunked",
     ])
     func malformedFields(line: String) {
         #expect(scanResponse("HTTP/1.1 200 OK\r\n\(line)\r\n\r\n").outcome == .failure(502))

@@ -158,6 +158,26 @@ import Testing
                 == .final(close: false, announceKeepAlive: false))
     }
 
+    @Test func interimResponsesAreNeverSentToAnHTTP10Client() {
+        // RFC 9110 §15.2: a server must not send a 1xx to an HTTP/1.0 client; a proxy relaying one would.
+        var e = proxied(get(http10: true, method: .post, body: true))
+        let r1 = e.requestFinished(responseHeaderTimeout: 5 * second, now: 0)
+        #expect(r1 == .wait)
+        e.responseBytes()
+        let skipped = e.responseHead(status: 100, framing: .none, keepAlive: true, draining: false)
+        #expect(skipped == .skipInterim)
+        #expect(e.responsePhase == .readingHead)
+        // The final head is still awaited under the response-header deadline.
+        let expired = e.timerFired(now: 6 * second, unparsed: false, buffered: false)
+        #expect(expired == .responseHeader)
+        var f = proxied(get(http10: true))
+        f.responseBytes()
+        let hint = f.responseHead(status: 103, framing: .none, keepAlive: true, draining: false)
+        #expect(hint == .skipInterim)
+        let final = f.responseHead(status: 200, framing: .length(2), keepAlive: true, draining: false)
+        #expect(final == .final(close: false, announceKeepAlive: true))
+    }
+
     @Test func earlyResponseBeforeTheRequestBodyIsRelayedAndTheExchangeWaitsForTheRequest() {
         // The server answers 413 while the request body is still being sent: the answer goes out, and the exchange
         // ends only once the request side is done (sent, or failed and closed).

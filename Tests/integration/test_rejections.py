@@ -31,6 +31,10 @@ CASES = {
     "missing-host-http11": (400, b"GET /reject HTTP/1.1\r\nX-Route: rec\r\n\r\n"),
     "duplicate-host": (400, GET_START + b"Host: rec.localhost\r\n\r\n"),
     "unknown-transfer-coding": (501, START + b"Transfer-Encoding: x-custom, chunked\r\n\r\n0\r\n\r\n"),
+    "gzip-then-chunked": (501, START + b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"),
+    "fragment-in-target": (400, b"GET /reject#top HTTP/1.1\r\nHost: rec.localhost\r\n\r\n"),
+    "fragment-after-query": (400, b"GET /reject?a=1#top HTTP/1.1\r\nHost: rec.localhost\r\n\r\n"),
+    "absolute-form-without-host": (400, b"GET http://rec.localhost/reject HTTP/1.1\r\n\r\n"),
 }
 
 
