@@ -18,8 +18,9 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends liburing-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Dependencies first, so that a source change does not fetch them again.
-COPY Package.swift Package.resolved ./
+# Dependencies first, so that a source change does not fetch them again. (`Package.resolved` is not tracked:
+# `swift package resolve` picks the newest versions Package.swift allows.)
+COPY Package.swift ./
 COPY CShims CShims
 COPY Sources Sources
 COPY Tests Tests
