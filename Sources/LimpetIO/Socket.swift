@@ -41,6 +41,23 @@ public struct Socket: ~Copyable {
         return socket
     }
 
+    /// Whether another socket holds `address`: binds a socket without `SO_REUSEPORT` (with `SO_REUSEADDR`, so a
+    /// connection in TIME_WAIT does not count) and closes it. `SO_REUSEPORT` lets any process of the same user
+    /// join a port its listeners hold, so binding the workers' listeners alone would not notice a second Limpet
+    /// (or a stale one) and would split the clients between the two; a bind without the option fails with
+    /// `EADDRINUSE` while any listener holds the port. Call it before binding this process's own listeners.
+    public static func addressIsTaken(_ address: UnsafePointer<sockaddr>, length: socklen_t) throws(IOError) -> Bool {
+        let socket = Socket(adopting: try Posix.socket(family: Int32(address.pointee.sa_family)))
+        let fd = socket.descriptor
+        try Posix.setOption(fd, level: SOL_SOCKET, SO_REUSEADDR, 1, name: "setsockopt(SO_REUSEADDR)")
+        do {
+            _ = try syscall("bind") { Glibc.bind(fd, address, length) }
+            return false
+        } catch where error.errno == EADDRINUSE {
+            return true
+        }
+    }
+
     /// A non-blocking, close-on-exec Unix stream socket connected to `path`. A Unix connect completes at once, or
     /// fails: `EAGAIN` when the listener's backlog is full, `ENAMETOOLONG` when the path does not fit in
     /// `sun_path`, `EINVAL` when it is empty.

@@ -27,7 +27,25 @@ final class ListenerService: ProcessService {
         }
     }
 
+    /// The port is held by a socket of another process (a second Limpet, a stale one, another server): refused
+    /// rather than sharing the port through `SO_REUSEPORT` and splitting the clients between two configurations.
+    struct TakenError: Error, CustomStringConvertible {
+        var entryPoint: EntryPointConfig
+        var description: String {
+            "entry point \(entryPoint.name): cannot listen on \(entryPoint.address): address already in use by another process"
+        }
+    }
+
     func start() throws {
+        for entryPoint in entryPoints where entryPoint.port != 0 {
+            let taken: Bool
+            do {
+                taken = try Self.isTaken(entryPoint)
+            } catch {
+                throw BindError(entryPoint: entryPoint, underlying: error)
+            }
+            if taken { throw TakenError(entryPoint: entryPoint) }
+        }
         for _ in 0..<workers {
             var fds: [Int32] = []
             for entryPoint in entryPoints {
@@ -43,6 +61,17 @@ final class ListenerService: ProcessService {
 
     /// Nothing to do: each worker closes its listeners once their accept grace has passed.
     func stop() {}
+
+    /// Whether another socket already holds the entry point's address (`Socket.addressIsTaken`).
+    static func isTaken(_ entryPoint: EntryPointConfig) throws -> Bool {
+        let address = try SocketAddress.resolve(host: entryPoint.host ?? "::", port: entryPoint.port)
+        var storage = address.storage
+        return try withUnsafePointer(to: &storage) { pointer throws(IOError) in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw throws(IOError) in
+                try Socket.addressIsTaken(raw, length: address.length)
+            }
+        }
+    }
 
     /// A listener for this worker. No host means every interface, IPv4 and IPv6 (a dual-stack `::` socket).
     /// `deferAcceptSeconds` > 0 sets `TCP_DEFER_ACCEPT` (`engine.deferAccept`).

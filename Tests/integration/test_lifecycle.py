@@ -253,3 +253,37 @@ def test_sigusr1_reopens_log_file(make_limpet, backends, tmp_path):
     wait_until(lambda: "reloaded" in log_file.read_text(), timeout=5,
                message="new lines to go to the reopened file")
     assert "reloaded" not in rotated.read_text()
+
+
+def test_second_limpet_on_a_busy_port_refuses_to_start(make_limpet, backends, tmp_path):
+    """SO_REUSEPORT lets any process of the same user join a listening port: a second (or stale) Limpet used
+    to start silently and take about half of the new connections, with its own configuration. It must refuse,
+    name the entry point and the address, and leave the first one serving every connection (issue 17)."""
+    import subprocess
+
+    from conftest import Limpet, dump_yaml
+
+    dyn = standard_dynamic(backends.a, backends.b, backends.rec, backends.dead_url)
+    first = make_limpet(dyn)
+    second = Limpet(first.binary, tmp_path / "second", first.io, dyn)
+    for address in (f"127.0.0.1:{first.port}", f":{first.port}"):
+        second.static["entryPoints"]["web"]["address"] = address
+        second.config_path.write_text(dump_yaml(second.static))
+        run = subprocess.run([str(second.binary), "run", "--config", str(second.config_path)], cwd=second.dir,
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+        output = run.stdout + run.stderr
+        assert run.returncode != 0, f"a second limpet started on a busy port ({address}): {output}"
+        assert "entry point web: cannot listen on" in output and "address already in use by another process" in output, output
+    # Every connection still reaches the first Limpet, the only one listening.
+    for _ in range(20):
+        assert get(first.port, "/", headers=[("Connection", "close")]).status == 200
+    assert first.alive()
+
+
+def test_port_is_free_again_after_a_limpet_stops(make_limpet, backends):
+    """The check above does not hold the port: a Limpet restarted on the same port starts at once."""
+    dyn = standard_dynamic(backends.a, backends.b, backends.rec, backends.dead_url)
+    limpet = make_limpet(dyn)
+    limpet.stop()
+    limpet.start()
+    assert get(limpet.port, "/").status == 200
