@@ -1,4 +1,5 @@
 import Foundation
+import LimpetRouting
 import Yams
 
 /// The keys a YAML mapping may hold.
@@ -70,11 +71,30 @@ final class NodeReader {
         do {
             text = try String(contentsOfFile: file, encoding: .utf8)
         } catch {
-            diagnostics.append(Diagnostic(file: file, line: 1, column: 1,
-                                          message: "cannot read file: \(Self.describe(error))"))
+            diagnostics.append(Diagnostic(file: file, line: 1, column: 1, message: Self.unreadable(file, error)))
             return nil
         }
         return compose(text)
+    }
+
+    /// Why `file` could not be read, in the operator's terms: `no such file` (with the absolute path it was
+    /// looked for at, when the path is relative), `permission denied`, `is a directory`…, not Foundation's
+    /// generic sentence.
+    static func unreadable(_ file: String, _ error: Error) -> String {
+        var info = stat()
+        let reason: String
+        if stat(file, &info) != 0 {
+            reason = errno == ENOENT ? "no such file" : String(cString: strerror(errno)).lowercased()
+        } else if (info.st_mode & S_IFMT) == S_IFDIR {
+            reason = "is a directory, not a file"
+        } else if access(file, R_OK) != 0 {
+            reason = "permission denied"
+        } else {
+            reason = "cannot read file: \(describe(error))"
+        }
+        guard !file.hasPrefix("/") else { return reason }
+        let directory = FileManager.default.currentDirectoryPath
+        return "\(reason) (looked for at \(directory == "/" ? "" : directory)/\(file))"
     }
 
     func compose(_ text: String) -> Node? {
@@ -198,24 +218,9 @@ final class NodeReader {
         return result
     }
 
-    /// The closest candidate within an edit distance of 2, compared case-insensitively.
+    /// The closest candidate within an edit distance of 2, compared case-insensitively (`Suggestion.closest`).
     static func suggest(_ word: String, among candidates: [String]) -> String? {
-        let w = Array(word.lowercased())
-        var best: (String, Int)?
-        for candidate in candidates {
-            let c = Array(candidate.lowercased())
-            var previous = Array(0...c.count)
-            for i in 1...max(w.count, 1) where !w.isEmpty {
-                var row = [i] + Array(repeating: 0, count: c.count)
-                for j in 1...max(c.count, 1) where !c.isEmpty {
-                    row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (w[i - 1] == c[j - 1] ? 0 : 1))
-                }
-                previous = row
-            }
-            let distance = w.isEmpty ? c.count : previous[c.count]
-            if distance <= 2, distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
-        }
-        return best?.0
+        Suggestion.closest(to: word, among: candidates)
     }
 
     /// The entries of a mapping keyed by user-chosen names (routers, services, …).

@@ -235,7 +235,11 @@ public enum RuleParser {
                 if let hint = RuleParser.otherMatchers.first(where: { $0.name.lowercased() == lower }) {
                     throw RuleError(offset: nameOffset, message: "matcher \(hint.name) \(hint.why)")
                 }
-                throw RuleError(offset: nameOffset, message: "unknown matcher \(name)")
+                var message = "unknown matcher \(name)"
+                if let suggestion = Suggestion.closest(to: name, among: RuleParser.matchers) {
+                    message += " (did you mean \(suggestion)?)"
+                }
+                throw RuleError(offset: nameOffset, message: message)
             }
             let arity = RuleParser.arity(of: matcher)
             guard arity.contains(args.count) else {

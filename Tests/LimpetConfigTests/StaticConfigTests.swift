@@ -1,3 +1,4 @@
+import Foundation
 import LimpetConfig
 import LimpetRouting
 import Testing
@@ -213,7 +214,14 @@ import Testing
         #expect(lines.count == 1)
         #expect(lines.first?.hasPrefix("limpet.yaml:") == true)
         #expect(lines.first?.contains("invalid YAML") == true)
-        #expect(dir.check("missing.yaml").first?.hasPrefix("missing.yaml:1:1: cannot read file") == true)
+        // Foundation said "The operation could not be completed. The file doesn't exist."; the operator gets the
+        // reason and, for a relative path, where it was looked for.
+        #expect(dir.check("missing.yaml").first == "missing.yaml:1:1: no such file")
+        let relative = "limpet-test-absent-\(getpid()).yaml"
+        let cwd = FileManager.default.currentDirectoryPath
+        #expect(ConfigLoader.check(path: relative).first?.description
+                == "\(relative):1:1: no such file (looked for at \(cwd == "/" ? "" : cwd)/\(relative))")
+        #expect(ConfigLoader.check(path: dir.directory).first?.message == "is a directory, not a file")
     }
 
     @Test func duplicateKeys() throws {

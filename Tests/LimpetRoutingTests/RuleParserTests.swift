@@ -88,7 +88,15 @@ import Testing
         #expect(error("Path(`api`)")?.offset == 5)
         #expect(error("Path(`api`)")?.message.contains("does not start with a '/'") == true)
         #expect(error("Host(`a`) & Host(`b`)")?.offset == 10)
-        #expect(error("Hots(`a`)")?.message == "unknown matcher Hots")
+        #expect(error("Hots(`a`)")?.message == "unknown matcher Hots (did you mean Host?)")
+        #expect(error("PathPrefx(`/a`)")?.message == "unknown matcher PathPrefx (did you mean PathPrefix?)")
+        #expect(error("Nope(`a`)")?.message == "unknown matcher Nope")
+    }
+
+    @Test func suggestionsAreWithinTwoEdits() {
+        #expect(Suggestion.closest(to: "hots", among: ["Host", "HostRegexp"]) == "Host")
+        #expect(Suggestion.closest(to: "Hostregexp", among: ["Host", "HostRegexp"]) == "HostRegexp")
+        #expect(Suggestion.closest(to: "Method", among: ["Host", "Path"]) == nil)
     }
 
     @Test func v2MultiArgumentHostIsRejected() {

@@ -146,7 +146,7 @@ def test_deleted_then_recreated(make_limpet, backends):
     limpet.dynamic_path.unlink()
     wait_until(lambda: REJECTED in limpet.log_text(offset), timeout=5,
                message="the reload of the deleted file to be rejected")
-    assert "cannot read file" in limpet.log_text(offset)
+    assert "no such file" in limpet.log_text(offset)
 
     def still_serving():
         assert status(limpet, "app") == 200, "app.localhost stopped answering while the file was missing"
